@@ -1,0 +1,96 @@
+#include "nn/attrs.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace atrous {
+
+Attrs::Attrs(const nlohmann::json& json, std::string what) : json_(json), what_(std::move(what)) {
+  if (json_.is_null()) json_ = nlohmann::json::object();
+  if (!json_.is_object()) throw Error(fmt::format("{}: attributes must be a mapping", what_), Error::Kind::usage);
+  read_.insert("type");
+  read_.insert("name");
+}
+
+bool Attrs::has(const std::string& key) const {
+  read_.insert(key);
+  return json_.contains(key) && !json_.at(key).is_null();
+}
+
+const nlohmann::json& Attrs::at(const std::string& key) const {
+  read_.insert(key);
+  if (!json_.contains(key)) throw Error(fmt::format("{}: missing key '{}'", what_, key), Error::Kind::usage);
+  return json_.at(key);
+}
+
+void Attrs::fail(const std::string& key, const std::string& expected) const {
+  throw Error(fmt::format("{}: key '{}' expects {}, got {}", what_, key, expected, json_.at(key).dump()),
+              Error::Kind::usage);
+}
+
+int64_t Attrs::get_int(const std::string& key) const {
+  const auto& v = at(key);
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>())))
+    return static_cast<int64_t>(v.get<double>());
+  fail(key, "an integer");
+}
+
+int64_t Attrs::get_int(const std::string& key, int64_t fallback) const {
+  return has(key) ? get_int(key) : fallback;
+}
+
+std::pair<int64_t, int64_t> Attrs::get_pair(const std::string& key) const {
+  const auto& v = at(key);
+  if (v.is_number_integer()) return {v.get<int64_t>(), v.get<int64_t>()};
+  if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer())
+    return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+  fail(key, "an integer or a [height, width] pair");
+}
+
+std::pair<int64_t, int64_t> Attrs::get_pair(const std::string& key, std::pair<int64_t, int64_t> fallback) const {
+  return has(key) ? get_pair(key) : fallback;
+}
+
+double Attrs::get_float(const std::string& key, double fallback) const {
+  if (!has(key)) return fallback;
+  const auto& v = at(key);
+  if (!v.is_number()) fail(key, "a number");
+  return v.get<double>();
+}
+
+bool Attrs::get_bool(const std::string& key, bool fallback) const {
+  if (!has(key)) return fallback;
+  const auto& v = at(key);
+  if (!v.is_boolean()) fail(key, "true or false");
+  return v.get<bool>();
+}
+
+std::string Attrs::get_string(const std::string& key, const std::string& fallback) const {
+  if (!has(key)) return fallback;
+  const auto& v = at(key);
+  if (!v.is_string()) fail(key, "a string");
+  return v.get<std::string>();
+}
+
+std::string Attrs::get_choice(const std::string& key, const std::string& fallback,
+                              const std::vector<std::string>& choices) const {
+  std::string v = get_string(key, fallback);
+  for (const auto& c : choices)
+    if (c == v) return v;
+  std::string list;
+  for (const auto& c : choices) {
+    if (!list.empty()) list += ", ";
+    list += c;
+  }
+  fail(key, "one of " + list);
+}
+
+void Attrs::finish() const {
+  for (const auto& [key, value] : json_.items())
+    if (!read_.count(key))
+      throw Error(fmt::format("{}: unknown key '{}'", what_, key), Error::Kind::usage);
+}
+
+}  // namespace atrous

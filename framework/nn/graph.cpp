@@ -1,0 +1,320 @@
+#include "nn/graph.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+
+namespace atrous {
+
+namespace {
+// Plans kept per graph: enough for a multi-scale schedule plus evaluation sizes.
+constexpr size_t kMaxPlans = 24;
+using clock_type = std::chrono::steady_clock;
+double ms_since(clock_type::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+}  // namespace
+
+int Graph::tensor_id(const std::string& name, const std::string& who) const {
+  auto it = std::find(tensor_names_.begin(), tensor_names_.end(), name);
+  if (it == tensor_names_.end())
+    throw Error(fmt::format("{}unknown tensor '{}'", who.empty() ? "" : who + ": ", name), Error::Kind::usage);
+  int id = static_cast<int>(it - tensor_names_.begin());
+  while (redirect_[id] >= 0) id = redirect_[id];
+  return id;
+}
+
+bool Graph::has_tensor(const std::string& name) const {
+  return std::find(tensor_names_.begin(), tensor_names_.end(), name) != tensor_names_.end();
+}
+
+void Graph::add_input(const std::string& name, Shape shape) {
+  check(!has_tensor(name), "duplicate tensor name '{}'", name);
+  check(plans_.empty(), "the graph cannot change after it has run");
+  tensor_names_.push_back(name);
+  tensor_shapes_.push_back(shape);
+  consumers_.push_back(0);
+  redirect_.push_back(-1);
+  input_ids_.push_back(static_cast<int>(tensor_names_.size()) - 1);
+}
+
+void Graph::add(const std::string& name, std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs) {
+  check(!has_tensor(name), "duplicate tensor name '{}'", name);
+  check(plans_.empty(), "the graph cannot change after it has run");
+  Node node;
+  node.name = name;
+  std::vector<Shape> shapes;
+  const std::string who = fmt::format("layer '{}' ({})", name, layer->type());
+  for (const auto& in : inputs) {
+    const int id = tensor_id(in, who);
+    check(std::find(node.inputs.begin(), node.inputs.end(), id) == node.inputs.end(),
+          "{}: tensor '{}' is used twice as an input", who, in);
+    node.inputs.push_back(id);
+    shapes.push_back(tensor_shapes_[id]);
+  }
+  layer->set_name(name);
+  Shape out;
+  try {
+    out = layer->bind(shapes);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", who, e.what()), e.kind());
+  }
+  for (int id : node.inputs) consumers_[id]++;
+  tensor_names_.push_back(name);
+  tensor_shapes_.push_back(out);
+  consumers_.push_back(0);
+  redirect_.push_back(-1);
+  node.output = static_cast<int>(tensor_names_.size()) - 1;
+  node.layer = std::move(layer);
+  nodes_.push_back(std::move(node));
+  output_ = nodes_.back().output;
+}
+
+void Graph::set_output(const std::string& name) { output_ = tensor_id(name, "output"); }
+
+const std::string& Graph::output_name() const {
+  check(output_ >= 0, "the graph has no layers");
+  return tensor_names_[output_];
+}
+
+std::vector<std::string> Graph::input_names() const {
+  std::vector<std::string> out;
+  for (int id : input_ids_) out.push_back(tensor_names_[id]);
+  return out;
+}
+
+Shape Graph::shape(const std::string& name) const { return tensor_shapes_[tensor_id(name, "")]; }
+
+int Graph::fuse() {
+  check(plans_.empty(), "fuse() must run before the graph first runs");
+  int fused = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& relu = nodes_[i];
+    float slope = 0.f;
+    if (!relu.layer->is_relu(&slope) || relu.inputs.size() != 1) continue;
+    const int src = relu.inputs[0];
+    auto producer = std::find_if(nodes_.begin(), nodes_.end(), [&](const Node& n) { return n.output == src; });
+    if (producer == nodes_.end() || consumers_[src] != 1 || src == output_) continue;
+    if (!producer->layer->fuse_relu(slope)) continue;
+    // The ReLU's tensor becomes an alias of the producer's (now rectified) output.
+    const int dst = relu.output;
+    redirect_[dst] = src;
+    consumers_[src] = consumers_[dst];
+    for (auto& n : nodes_)
+      for (auto& in : n.inputs)
+        if (in == dst) in = src;
+    if (output_ == dst) output_ = src;
+    nodes_.erase(nodes_.begin() + static_cast<long>(i));
+    --i;
+    ++fused;
+  }
+  return fused;
+}
+
+std::vector<NamedParam> Graph::params() {
+  std::vector<NamedParam> out;
+  for (auto& n : nodes_)
+    for (Param* p : n.layer->params()) out.push_back({n.name + "." + p->name, p});
+  return out;
+}
+
+int64_t Graph::parameter_count() {
+  int64_t total = 0;
+  for (auto& np : params())
+    if (np.param->trainable()) total += static_cast<int64_t>(np.param->size());
+  return total;
+}
+
+void Graph::init(uint64_t seed) {
+  Rng rng(seed);
+  for (auto& n : nodes_) {
+    // Each layer draws from its own stream so adding a layer does not change the others.
+    Rng layer_rng = rng.fork(std::hash<std::string>{}(n.name));
+    n.layer->init(layer_rng);
+    n.layer->seed(layer_rng.next_u64());
+  }
+}
+
+void Graph::set_step(int64_t step) {
+  for (auto& n : nodes_) n.layer->set_step(step);
+}
+
+std::vector<Dims> Graph::node_input_dims(const Node& n, const std::vector<Dims>& tensor_dims) const {
+  std::vector<Dims> out;
+  for (int id : n.inputs) out.push_back(tensor_dims[id]);
+  return out;
+}
+
+Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs, bool training) {
+  check(output_ >= 0, "the graph has no layers");
+  std::string key = training ? "T" : "I";
+  std::vector<md_t> descs(tensor_names_.size());
+  for (int id : input_ids_) {
+    auto it = inputs.find(tensor_names_[id]);
+    check(it != inputs.end() && it->second, "input '{}' was not given", tensor_names_[id]);
+    const Dims d = it->second->dims();
+    check(d.size() == 4 && d[1] == tensor_shapes_[id].c, "input '{}' must be Nx{}xHxW, got {}", tensor_names_[id],
+          tensor_shapes_[id].c, dims_str(d));
+    descs[id] = it->second->desc();
+    key += "|" + dims_str(d) + ":" + std::to_string(static_cast<int>(descs[id].data.format_kind));
+  }
+  for (auto it = plans_.begin(); it != plans_.end(); ++it)
+    if (it->key == key) {
+      plans_.splice(plans_.begin(), plans_, it);
+      return plans_.front();
+    }
+  Plan plan;
+  plan.key = key;
+  plan.values.resize(tensor_names_.size());
+  plan.grads.resize(tensor_names_.size());
+  plan.scratch.resize(tensor_names_.size());
+  for (const auto& n : nodes_) {
+    std::vector<md_t> in;
+    for (int id : n.inputs) in.push_back(descs[id]);
+    try {
+      plan.kernels.push_back(n.layer->make_kernel(in, training));
+    } catch (const dnnl::error& e) {
+      throw Error(fmt::format("layer '{}' ({}): oneDNN could not create a primitive for input {}: {}", n.name,
+                              n.layer->type(), dims_str(in[0].dims()), e.what()));
+    }
+    descs[n.output] = plan.kernels.back()->output_desc();
+    plan.values[n.output] = Tensor(descs[n.output]);
+  }
+  plans_.push_front(std::move(plan));
+  if (plans_.size() > kMaxPlans) plans_.pop_back();
+  return plans_.front();
+}
+
+const Tensor& Graph::forward(const Tensor& input, bool training) {
+  check(input_ids_.size() == 1, "the graph has {} inputs; name them", input_ids_.size());
+  return forward({{tensor_names_[input_ids_[0]], &input}}, training);
+}
+
+const Tensor& Graph::forward(const std::map<std::string, const Tensor*>& inputs, bool training) {
+  Plan& plan = plan_for(inputs, training);
+  current_ = &plan;
+  bound_.assign(tensor_names_.size(), nullptr);
+  for (int id : input_ids_) bound_[id] = inputs.at(tensor_names_[id]);
+  if (profiling_ && timings_.size() != nodes_.size()) reset_timings();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    Inputs in;
+    for (int id : n.inputs) in.push_back(bound_[id]);
+    Tensor& out = plan.values[n.output];
+    const auto t0 = clock_type::now();
+    plan.kernels[i]->forward(in, out);
+    if (profiling_) {
+      cpu_stream().wait();
+      timings_[i].forward_ms += ms_since(t0);
+      timings_[i].calls++;
+    }
+    bound_[n.output] = &out;
+  }
+  cpu_stream().wait();
+  return *bound_[output_];
+}
+
+void Graph::backward(const Tensor& grad_output, bool input_grads) {
+  check(current_ != nullptr, "backward() before forward()");
+  Plan& plan = *current_;
+  written_.assign(tensor_names_.size(), false);
+  auto grad_of = [&](int id) -> Tensor& {
+    plan.grads[id].ensure(bound_[id]->desc());
+    return plan.grads[id];
+  };
+  Tensor& g_out = grad_of(output_);
+  check(grad_output.dims() == g_out.dims(), "output gradient is {}, the output is {}", dims_str(grad_output.dims()),
+        dims_str(g_out.dims()));
+  if (grad_output.desc() == g_out.desc())
+    std::memcpy(g_out.data(), grad_output.data(), g_out.desc().get_size());
+  else
+    grad_reorder_(grad_output.memory(), g_out.memory());
+  written_[output_] = true;
+  auto is_input = [&](int id) { return std::find(input_ids_.begin(), input_ids_.end(), id) != input_ids_.end(); };
+
+  for (size_t k = nodes_.size(); k-- > 0;) {
+    const Node& n = nodes_[k];
+    if (!written_[n.output]) {  // does not reach the loss: its parameters get zero gradient
+      for (Param* p : n.layer->params()) std::fill(p->grad.begin(), p->grad.end(), 0.f);
+      continue;
+    }
+    Inputs in;
+    std::vector<Tensor*> gin;
+    std::vector<int> accumulate_into;
+    for (size_t j = 0; j < n.inputs.size(); ++j) {
+      const int id = n.inputs[j];
+      in.push_back(bound_[id]);
+      const bool wanted = n.layer->input_needs_grad(j) && (!is_input(id) || input_grads);
+      if (!wanted) {
+        gin.push_back(nullptr);
+        continue;
+      }
+      if (!written_[id]) {
+        gin.push_back(&grad_of(id));
+        written_[id] = true;
+      } else {  // second consumer: compute into scratch, then sum
+        plan.scratch[id].ensure(bound_[id]->desc());
+        gin.push_back(&plan.scratch[id]);
+        accumulate_into.push_back(id);
+      }
+    }
+    const auto t0 = clock_type::now();
+    plan.kernels[k]->backward(in, *bound_[n.output], plan.grads[n.output], gin);
+    for (int id : accumulate_into) {
+      cpu_stream().wait();
+      accumulate(plan.grads[id], plan.scratch[id]);
+    }
+    if (profiling_) {
+      cpu_stream().wait();
+      timings_[k].backward_ms += ms_since(t0);
+    }
+  }
+  cpu_stream().wait();
+  // Inputs that no gradient reached read as zero.
+  if (input_grads)
+    for (int id : input_ids_)
+      if (!written_[id]) grad_of(id).zero();
+}
+
+const Tensor& Graph::value(const std::string& name) const {
+  const int id = tensor_id(name, "");
+  check(current_ && bound_[id], "tensor '{}' has no value yet", name);
+  return *bound_[id];
+}
+
+const Tensor& Graph::gradient(const std::string& name) const {
+  const int id = tensor_id(name, "");
+  check(current_ && !current_->grads[id].empty(), "tensor '{}' has no gradient", name);
+  return current_->grads[id];
+}
+
+std::vector<std::pair<std::string, double>> Graph::layer_flops(int64_t height, int64_t width) const {
+  std::vector<Dims> dims(tensor_names_.size());
+  for (int id : input_ids_) dims[id] = {1, tensor_shapes_[id].c, height, width};
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& n : nodes_) {
+    const auto in = node_input_dims(n, dims);
+    dims[n.output] = n.layer->output_dims(in);
+    out.emplace_back(n.name, n.layer->flops(in));
+  }
+  return out;
+}
+
+double Graph::flops(int64_t height, int64_t width) const {
+  double total = 0;
+  for (const auto& [name, f] : layer_flops(height, width)) total += f;
+  return total;
+}
+
+std::vector<LayerTiming> Graph::timings() const { return timings_; }
+
+void Graph::reset_timings() {
+  timings_.clear();
+  for (const auto& n : nodes_) timings_.push_back({n.name, n.layer->type(), 0, 0, 0});
+}
+
+}  // namespace atrous

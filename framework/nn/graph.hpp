@@ -1,0 +1,113 @@
+#pragma once
+// Graph: a DAG of named tensors and layers. Forward runs the layers in
+// topological order, backward in reverse, summing gradients where a tensor feeds
+// several layers. Kernels and buffers are created once per input shape and mode
+// (a "plan") and cached, so changing the input size every batch costs nothing
+// after the first time each size is seen.
+#include <chrono>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/layer.hpp"
+
+namespace atrous {
+
+struct NamedParam {
+  std::string name;  // "<layer>.<param>", e.g. "ctx3.weight"
+  Param* param;
+};
+
+struct LayerTiming {
+  std::string name, type;
+  double forward_ms = 0, backward_ms = 0;
+  int64_t calls = 0;
+};
+
+class Graph {
+ public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  Graph(Graph&&) = default;
+  Graph& operator=(Graph&&) = default;
+
+  // Declares an input tensor with its per-sample shape (height/width are nominal:
+  // any size can be fed later).
+  void add_input(const std::string& name, Shape shape);
+  // Adds a layer reading the named tensors; its output tensor gets the layer's name.
+  void add(const std::string& name, std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs);
+  // The tensor forward() returns; defaults to the last layer added.
+  void set_output(const std::string& name);
+  // Merges each ReLU / leaky ReLU into the layer before it when that layer's
+  // output feeds only the ReLU and the layer supports it (oneDNN post-ops).
+  // Returns the number of fusions.
+  int fuse();
+
+  bool has_tensor(const std::string& name) const;
+  Shape shape(const std::string& name) const;
+  const std::string& output_name() const;
+  std::vector<std::string> input_names() const;
+  std::vector<NamedParam> params();
+  int64_t parameter_count();
+  void init(uint64_t seed);
+  // Tells random layers (dropout) which training step runs next.
+  void set_step(int64_t step);
+
+  // Runs the graph. Inputs are given by name (any layout with the declared channels).
+  const Tensor& forward(const std::map<std::string, const Tensor*>& inputs, bool training);
+  const Tensor& forward(const Tensor& input, bool training);
+  // Backpropagates grad_output (output dims, any layout); fills parameter gradients
+  // and, with input_grads, the gradients of the inputs.
+  void backward(const Tensor& grad_output, bool input_grads = false);
+  const Tensor& value(const std::string& name) const;
+  const Tensor& gradient(const std::string& name) const;
+
+  // Forward FLOPs for one sample of the given size, per layer and in total.
+  double flops(int64_t height, int64_t width) const;
+  std::vector<std::pair<std::string, double>> layer_flops(int64_t height, int64_t width) const;
+
+  void set_profiling(bool on) { profiling_ = on; }
+  std::vector<LayerTiming> timings() const;
+  void reset_timings();
+
+  struct Node {
+    std::string name;
+    std::unique_ptr<Layer> layer;
+    std::vector<int> inputs;
+    int output = -1;
+  };
+  const std::vector<Node>& nodes() const { return nodes_; }
+
+ private:
+  struct Plan {
+    std::string key;
+    std::vector<std::unique_ptr<Kernel>> kernels;  // per node
+    std::vector<Tensor> values;                     // per tensor (inputs: unused)
+    std::vector<Tensor> grads, scratch;             // per tensor
+  };
+  int tensor_id(const std::string& name, const std::string& who) const;
+  Plan& plan_for(const std::map<std::string, const Tensor*>& inputs, bool training);
+  std::vector<Dims> node_input_dims(const Node& n, const std::vector<Dims>& tensor_dims) const;
+
+  std::vector<std::string> tensor_names_;
+  std::vector<Shape> tensor_shapes_;
+  std::vector<int> input_ids_;
+  std::vector<int> consumers_;  // per tensor: number of consuming nodes
+  std::vector<int> redirect_;   // per tensor: the tensor it aliases after fusion, or -1
+  std::vector<Node> nodes_;
+  int output_ = -1;
+
+  std::list<Plan> plans_;  // most recently used first
+  Plan* current_ = nullptr;
+  std::vector<const Tensor*> bound_;  // per tensor: value used in the current pass
+  std::vector<bool> written_;
+  CachedReorder grad_reorder_;
+
+  bool profiling_ = false;
+  std::vector<LayerTiming> timings_;
+};
+
+}  // namespace atrous

@@ -1,0 +1,91 @@
+#pragma once
+// Layer and Kernel: the two halves of every layer type.
+//
+// A Layer is the shape-independent part: its attributes and parameters. The graph
+// binds it once to its inputs' per-sample shapes (which fixes channel counts and
+// creates the parameters). A Kernel is the shape-specific part: the oneDNN
+// primitives for one set of input descriptors, created once and cached by the
+// graph per input shape (multi-scale training changes the shape every batch).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/tensor.hpp"
+
+namespace atrous {
+
+// Per-sample shape: channels, height, width.
+struct Shape {
+  int64_t c = 0, h = 0, w = 0;
+  bool operator==(const Shape&) const = default;
+  std::string str() const;
+};
+
+// A learnable (or running-statistic) array in plain layout; OIHW for conv weights.
+struct Param {
+  enum class Role { weight, bias, norm, buffer };
+  std::string name;  // local name: "weight", "bias", "running_mean", ...
+  Dims dims;
+  Role role = Role::weight;
+  std::vector<float> value, grad;
+
+  Param(std::string n, Dims d, Role r)
+      : name(std::move(n)), dims(std::move(d)), role(r), value(product(dims), 0.f), grad(product(dims), 0.f) {}
+  bool trainable() const { return role != Role::buffer; }
+  // Biases and normalisation parameters may be exempted from weight decay.
+  bool is_bias_or_norm() const { return role == Role::bias || role == Role::norm; }
+  size_t size() const { return value.size(); }
+};
+
+using Inputs = std::vector<const Tensor*>;
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual md_t output_desc() const = 0;
+  virtual void forward(const Inputs& in, Tensor& out) = 0;
+  // Writes (overwrites) the gradients of the inputs whose grad_in entry is not null,
+  // and of the layer's trainable parameters. grad_out has out's descriptor; each
+  // grad_in[i] has in[i]'s descriptor.
+  virtual void backward(const Inputs& in, const Tensor& out, const Tensor& grad_out,
+                        const std::vector<Tensor*>& grad_in) = 0;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string type() const = 0;
+
+  // Validates the inputs' per-sample shapes, creates parameters, returns the output shape.
+  virtual Shape bind(const std::vector<Shape>& inputs) = 0;
+  // Output dims (NCHW) for concrete input dims; called per input size.
+  virtual Dims output_dims(const std::vector<Dims>& inputs) const = 0;
+  virtual std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) = 0;
+
+  virtual std::vector<Param*> params() { return {}; }
+  // Default initialisation of the parameters.
+  virtual void init(Rng&) {}
+  // Forward FLOPs (multiply-add = 2) for one sample at the given input dims (batch 1).
+  virtual double flops(const std::vector<Dims>&) const { return 0.0; }
+  // False for inputs that only provide a shape (e.g. resize's `like`).
+  virtual bool input_needs_grad(size_t) const { return true; }
+  // Merges a following ReLU/leaky ReLU into this layer when oneDNN can fuse it.
+  virtual bool fuse_relu(float /*negative_slope*/) { return false; }
+  // True for ReLU-like layers a producer may absorb; sets the negative slope.
+  virtual bool is_relu(float* /*negative_slope*/) const { return false; }
+  // Layers that draw random numbers (dropout) get a seed from the graph.
+  virtual void seed(uint64_t) {}
+  // The training step about to run: random layers derive their draws from
+  // (seed, step), so a repeated forward at the same step (gradient checks, a
+  // resumed run) sees the same dropout mask.
+  virtual void set_step(int64_t) {}
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace atrous

@@ -1,0 +1,44 @@
+#include "nn/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/error.hpp"
+
+namespace atrous {
+namespace {
+std::map<std::string, LayerFactory>& table() {
+  static std::map<std::string, LayerFactory> t;
+  return t;
+}
+}  // namespace
+
+void register_layer(const std::string& type, LayerFactory factory) { table()[type] = std::move(factory); }
+
+bool has_layer_type(const std::string& type) { return table().count(type) > 0; }
+
+std::vector<std::string> layer_types() {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : table()) out.push_back(k);
+  return out;
+}
+
+std::unique_ptr<Layer> create_layer(const std::string& type, const nlohmann::json& attrs, const std::string& what) {
+  auto it = table().find(type);
+  if (it == table().end()) {
+    std::string known;
+    for (const auto& t : layer_types()) {
+      if (!known.empty()) known += ", ";
+      known += t;
+    }
+    throw Error(fmt::format("{}unknown layer type '{}' (known: {})", what.empty() ? "" : what + ": ", type, known),
+                Error::Kind::usage);
+  }
+  Attrs reader(attrs, what.empty() ? "layer (" + type + ")" : what);
+  auto layer = it->second(reader);
+  reader.finish();
+  return layer;
+}
+
+}  // namespace atrous

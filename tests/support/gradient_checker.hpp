@@ -1,0 +1,41 @@
+#pragma once
+// The one shared gradient checker (as in Caffe): for a graph, compares the
+// analytic gradients of L = sum(output * R), R fixed random, with central finite
+// differences, for the inputs and every trainable parameter.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nn/graph.hpp"
+
+namespace atrous::testing {
+
+struct GradCheckOptions {
+  double eps = 1e-2;          // finite-difference step
+  // |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|) must hold.
+  // With eps = 1e-2 the truncation error of central differences is O(eps^2) times
+  // the third derivative; float32 round-off in L is ~1e-6 relative. For smooth
+  // layers both stay well below 1e-3 in the units of our O(1) inputs.
+  double atol = 2e-3;
+  double rtol = 2e-2;
+  int max_checks_per_tensor = 60;  // sampled elements per input/parameter
+  bool training = true;
+  bool check_inputs = true;
+  uint64_t seed = 7;
+};
+
+struct GradCheckResult {
+  int checked = 0;
+  int failed = 0;
+  double worst_abs_error = 0;
+  std::string report;  // the first few failures, for the assertion message
+};
+
+// `inputs`: name -> plain NCHW tensor. The graph must already be built and initialised.
+GradCheckResult check_gradients(Graph& graph, std::map<std::string, Tensor> inputs,
+                                const GradCheckOptions& options = {});
+
+// Random plain tensor with values in [lo, hi].
+Tensor random_tensor(const Dims& dims, uint64_t seed, float lo = -1.f, float hi = 1.f);
+
+}  // namespace atrous::testing
