@@ -1,6 +1,32 @@
+// atrous: ablation studies of dilated-convolution networks over oneDNN.
 #include <fmt/format.h>
 
-int main() {
-  fmt::print("atrous\n");
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <dnnl.hpp>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"atrous: measure dilated-convolution architecture claims on your CPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(ATROUS_VERSION));
+  atrous::cli::add_info_command(app);
+  // BENCH_PENDING atrous::cli::add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const atrous::Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return e.exit_code();
+  } catch (const dnnl::error& e) {
+    fmt::print(stderr, "error: oneDNN: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,14 @@
+#pragma once
+// Each subcommand lives in its own cmd_<name>.cpp and adds itself to the app.
+// The CLI stays thin: parse flags, call the library, print.
+#include <CLI/CLI.hpp>
+
+namespace atrous::cli {
+
+void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+// Adds --threads to a computing subcommand; the value is applied before it runs.
+void add_threads_option(CLI::App& sub, int& threads);
+
+}  // namespace atrous::cli
