@@ -86,7 +86,7 @@ const FusionCase kCases[] = {
 
 class FusionCases : public ::testing::TestWithParam<FusionCase> {};
 
-Graph build(const FusionCase& tc, int64_t n) {
+Graph build(const FusionCase& tc) {
   Graph g;
   g.add_input("x", {3, 6, 5});
   tc.build(g);
@@ -104,7 +104,6 @@ Graph build(const FusionCase& tc, int64_t n) {
     }
   }
   g.set_step(3);
-  (void)n;
   return g;
 }
 
@@ -129,7 +128,7 @@ TEST_P(FusionCases, FusedGraphComputesTheSameValuesAndGradients) {
   for (int64_t n : {1, 2})
     for (bool training : {true, false}) {
       const std::string where = std::string(training ? "training" : "inference") + ", N=" + std::to_string(n);
-      Graph plain = build(tc, n), fused = build(tc, n);
+      Graph plain = build(tc), fused = build(tc);
       ASSERT_EQ(fused.fuse(), tc.expected_fusions);
       EXPECT_EQ(plain.nodes().size(), fused.nodes().size() + static_cast<size_t>(tc.expected_fusions));
       Tensor x = testing::random_tensor({n, 3, 6, 5}, 23);
@@ -153,7 +152,7 @@ TEST_P(FusionCases, FusedGraphComputesTheSameValuesAndGradients) {
 TEST_P(FusionCases, FusedGraphGradientsMatchFiniteDifferences) {
   const auto& tc = GetParam();
   for (bool training : {true, false}) {
-    Graph g = build(tc, 2);
+    Graph g = build(tc);
     g.fuse();
     testing::GradCheckOptions o;
     o.training = training;
