@@ -104,8 +104,7 @@ void softmax_chunk(const float* x, float* prob, const uint8_t* lab, int64_t len,
   }
 }
 
-void sigmoid_chunk(const float* x, float* prob, const uint8_t* lab, int64_t len, const LossConfig& cfg,
-                   double* part) {
+void sigmoid_chunk(const float* x, float* prob, const uint8_t* lab, int64_t len, const LossConfig& cfg, double* part) {
   double sum_w = 0, sum_wl = 0, inter = 0, psum = 0, ysum = 0;
   int64_t count = 0;
   for (int64_t j = 0; j < len; ++j) {
@@ -157,9 +156,8 @@ void validate(const Tensor& logits, std::span<const uint8_t> labels, const LossC
         "segmentation loss: {} labels for logits {} ({} pixels expected)", labels.size(), dims_str(d), pixels);
   if (!cfg.class_weights.empty()) {
     const size_t want = d[1] == 1 ? 2 : static_cast<size_t>(d[1]);
-    check(cfg.class_weights.size() == want,
-          "segmentation loss: {} class weights given for {} classes{}", cfg.class_weights.size(), want,
-          d[1] == 1 ? " (binary: weights of labels 0 and 1)" : "");
+    check(cfg.class_weights.size() == want, "segmentation loss: {} class weights given for {} classes{}",
+          cfg.class_weights.size(), want, d[1] == 1 ? " (binary: weights of labels 0 and 1)" : "");
     for (size_t i = 0; i < want; ++i)
       check(cfg.class_weights[i] >= 0 && std::isfinite(cfg.class_weights[i]),
             "segmentation loss: class weight {} is {}, must be finite and non-negative", i, cfg.class_weights[i]);
@@ -224,10 +222,10 @@ LossValue LossWorkspace::compute(const Tensor& logits, std::span<const uint8_t> 
     if (part[kBad] >= 0) {
       int64_t image, begin, end;
       g.chunk(k, image, begin, end);
-      throw Error(fmt::format(
-          "segmentation loss: label {} in image {} of the batch is neither a class (0..{}) nor the ignore "
-          "label {}",
-          static_cast<int>(part[kBad]), image, binary ? 1 : g.c - 1, cfg.ignore_index));
+      throw Error(
+          fmt::format("segmentation loss: label {} in image {} of the batch is neither a class (0..{}) nor the ignore "
+                      "label {}",
+                      static_cast<int>(part[kBad]), image, binary ? 1 : g.c - 1, cfg.ignore_index));
     }
     t.sum_w += part[kSumW];
     t.sum_wl += part[kSumWL];

@@ -24,9 +24,9 @@ struct LossConfig {
 };
 
 struct LossValue {
-  double total = 0;  // ce_weight * ce + dice_weight * dice
-  double ce = 0;     // (binary) cross-entropy, weighted mean over non-ignored pixels
-  double dice = 0;   // 1 - mean Dice coefficient
+  double total = 0;    // ce_weight * ce + dice_weight * dice
+  double ce = 0;       // (binary) cross-entropy, weighted mean over non-ignored pixels
+  double dice = 0;     // 1 - mean Dice coefficient
   int64_t pixels = 0;  // non-ignored pixels
 };
 

@@ -95,7 +95,9 @@ TEST_P(LossCases, GradientMatchesFiniteDifferences) {
   Tensor grad;
   segmentation_loss(Tensor::from_plain(dims, in.logits), in.labels, cfg, &grad);
   LossWorkspace ws;
-  auto f = [&](const std::vector<float>& x) { return ws.compute(Tensor::from_plain(dims, x), in.labels, cfg, nullptr).total; };
+  auto f = [&](const std::vector<float>& x) {
+    return ws.compute(Tensor::from_plain(dims, x), in.labels, cfg, nullptr).total;
+  };
   testing::GradCheckOptions o;
   o.eps = 1e-2;
   o.atol = 5e-6;
