@@ -32,13 +32,6 @@ struct Geometry {
   }
 };
 
-// Totals of the partials, summed in chunk order.
-struct Totals {
-  double sum_w = 0, sum_wl = 0;
-  int64_t pixels = 0;
-  std::vector<double> inter, psum, ysum;  // per Dice class
-};
-
 inline float sigmoid(float x) {
   if (x >= 0) return 1.f / (1.f + std::exp(-x));
   const float e = std::exp(x);
@@ -213,10 +206,11 @@ LossValue LossWorkspace::compute(const Tensor& logits, std::span<const uint8_t> 
       softmax_chunk(x + off, grad ? grad + off : nullptr, l, end - begin, g, cfg, part);
   }
 
-  Totals t;
-  t.inter.assign(g.dice_classes, 0.0);
-  t.psum.assign(g.dice_classes, 0.0);
-  t.ysum.assign(g.dice_classes, 0.0);
+  // Totals of the partials, summed serially in chunk order.
+  double sum_w = 0, sum_wl = 0;
+  int64_t pixels = 0;
+  const int64_t K = g.dice_classes;
+  sums_.assign(static_cast<size_t>(3 * K), 0.0);  // intersection, sum p, sum y per Dice class
   for (int64_t k = 0; k < g.chunks; ++k) {
     const double* part = partials_.data() + k * g.stride;
     if (part[kBad] >= 0) {
@@ -227,43 +221,39 @@ LossValue LossWorkspace::compute(const Tensor& logits, std::span<const uint8_t> 
                       "label {}",
                       static_cast<int>(part[kBad]), image, binary ? 1 : g.c - 1, cfg.ignore_index));
     }
-    t.sum_w += part[kSumW];
-    t.sum_wl += part[kSumWL];
-    t.pixels += static_cast<int64_t>(part[kCount]);
-    for (int64_t c = 0; c < g.dice_classes; ++c) {
-      t.inter[c] += part[kFixed + c];
-      t.psum[c] += part[kFixed + g.dice_classes + c];
-      t.ysum[c] += part[kFixed + 2 * g.dice_classes + c];
-    }
+    sum_w += part[kSumW];
+    sum_wl += part[kSumWL];
+    pixels += static_cast<int64_t>(part[kCount]);
+    for (int64_t i = 0; i < 3 * K; ++i) sums_[i] += part[kFixed + i];
   }
 
   LossValue v;
-  v.pixels = t.pixels;
+  v.pixels = pixels;
   // All weights zero (or no pixel): the weighted mean is defined as 0, not NaN.
-  v.ce = t.sum_w > 0 ? t.sum_wl / t.sum_w : 0.0;
-  std::vector<DiceClass> dc(g.dice_classes);
-  if (t.pixels > 0) {
+  v.ce = sum_w > 0 ? sum_wl / sum_w : 0.0;
+  // Per Dice class, the gradient coefficients: d(1 - mean_k D_k)/dp_c(i) =
+  // -(2 y_c(i) - D_c) / (K den_c) = -(b_c y_c(i) - a_c) / K.
+  dice_a_.assign(static_cast<size_t>(K), 0.f);
+  dice_b_.assign(static_cast<size_t>(K), 0.f);
+  if (pixels > 0) {
     double mean = 0;
-    for (int64_t c = 0; c < g.dice_classes; ++c) {
-      dc[c] = dice_class(t.inter[c], t.psum[c], t.ysum[c], cfg.dice_smooth);
-      mean += dc[c].coef;
+    for (int64_t c = 0; c < K; ++c) {
+      const DiceClass d = dice_class(sums_[c], sums_[K + c], sums_[2 * K + c], cfg.dice_smooth);
+      mean += d.coef;
+      dice_a_[c] = static_cast<float>(d.coef * d.inv_den);
+      dice_b_[c] = static_cast<float>(2 * d.inv_den);
     }
-    v.dice = 1.0 - mean / static_cast<double>(g.dice_classes);
+    v.dice = 1.0 - mean / static_cast<double>(K);
   }
   v.total = cfg.ce_weight * v.ce + cfg.dice_weight * v.dice;
   if (!grad) return v;
 
   // Pass 2: the gradient, in place over the probabilities.
-  const float ce_scale = t.sum_w > 0 ? static_cast<float>(cfg.ce_weight / t.sum_w) : 0.f;
-  const bool dice_on = t.pixels > 0 && cfg.dice_weight != 0;
-  // d(1 - mean_k D_k)/dp_c(i) = -(2 y_c(i) - D_c) / (K den_c) = -(b_c y_c(i) - a_c) / K.
-  const double dice_scale = cfg.dice_weight / static_cast<double>(g.dice_classes);
-  std::vector<float> a(g.dice_classes), b(g.dice_classes);
-  for (int64_t c = 0; c < g.dice_classes; ++c) {
-    a[c] = static_cast<float>(dc[c].coef * dc[c].inv_den);
-    b[c] = static_cast<float>(2 * dc[c].inv_den);
-  }
-  const float ds = static_cast<float>(dice_scale);
+  const float ce_scale = sum_w > 0 ? static_cast<float>(cfg.ce_weight / sum_w) : 0.f;
+  const bool dice_on = pixels > 0 && cfg.dice_weight != 0;
+  const float ds = static_cast<float>(cfg.dice_weight / static_cast<double>(K));
+  const float* a = dice_a_.data();
+  const float* b = dice_b_.data();
   auto weight = [&](int label) { return cfg.class_weights.empty() ? 1.f : cfg.class_weights[label]; };
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < g.chunks; ++k) {

@@ -44,7 +44,9 @@ class LossWorkspace {
  private:
   Tensor plain_;
   CachedReorder reorder_;
-  std::vector<double> partials_;  // per chunk: see loss.cpp
+  std::vector<double> partials_;        // per chunk: see loss.cpp
+  std::vector<double> sums_;            // per Dice class: intersection, sum p, sum y
+  std::vector<float> dice_a_, dice_b_;  // per Dice class: D / den, 2 / den
 };
 
 // The same over a per-thread workspace.
