@@ -22,9 +22,14 @@ inline uint64_t mix64(uint64_t z) {
 
 DropoutMask::DropoutMask(uint64_t seed, int64_t step, double p)
     : key(mix64(seed ^ mix64(static_cast<uint64_t>(step) * kGolden + 1))),
-      threshold(static_cast<uint64_t>(p * 4294967296.0)) {}
+      threshold(static_cast<uint64_t>(p * 65536.0)) {}
 
-bool DropoutMask::keep(uint64_t index) const { return (mix64(key + (index + 1) * kGolden) >> 32) >= threshold; }
+// One hash gives the draws of four consecutive elements (16 bits each): p is
+// resolved to 1/65536, and the mask costs a quarter of the hashing.
+bool DropoutMask::keep(uint64_t index) const {
+  const uint64_t h = mix64(key + ((index >> 2) + 1) * kGolden);
+  return ((h >> (16 * (index & 3))) & 0xFFFF) >= threshold;
+}
 
 Dropout::Dropout(const Attrs& a) {
   p_ = a.get_float("p", 0.5);
@@ -43,7 +48,7 @@ namespace {
 class DropoutKernel : public Kernel {
  public:
   DropoutKernel(const Dropout& layer, const md_t& in, bool training)
-      : L(layer), md_(in), active_(training && layer.p() > 0.0), mask_(0, 0, 0.0) {}
+      : L(layer), md_(in), active_(training && layer.p() > 0.0) {}
 
   md_t output_desc() const override { return md_; }
 
@@ -54,8 +59,19 @@ class DropoutKernel : public Kernel {
       std::memcpy(out.data(), x, md_.get_size());
       return;
     }
-    mask_ = L.mask();  // kept for backward: the step may change in between
-    apply(x, out.data(), out.physical_size());
+    // The multipliers (0 or 1/(1-p)) are kept for backward: the step may change
+    // in between, and re-hashing would cost as much as the forward.
+    const DropoutMask m = L.mask();
+    const float scale = static_cast<float>(1.0 / (1.0 - L.p()));
+    const int64_t count = static_cast<int64_t>(out.physical_size());
+    multipliers_.resize(static_cast<size_t>(count));
+    float* k = multipliers_.data();
+    float* y = out.data();
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) {
+      k[i] = m.keep(static_cast<uint64_t>(i)) ? scale : 0.f;
+      y[i] = x[i] * k[i];
+    }
   }
 
   void backward(const Inputs&, const Tensor&, const Tensor& grad_out,
@@ -67,28 +83,23 @@ class DropoutKernel : public Kernel {
     const bool direct = grad_in[0]->desc() == md_;
     if (!direct) ds_buf_.ensure(md_);
     float* dst = direct ? grad_in[0]->data() : ds_buf_.data();
-    if (active_)
-      apply(g, dst, md_.get_size() / sizeof(float));
-    else
+    if (active_) {
+      const float* k = multipliers_.data();
+      const int64_t count = static_cast<int64_t>(multipliers_.size());
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < count; ++i) dst[i] = g[i] * k[i];
+    } else
       std::memcpy(dst, g, md_.get_size());
     if (!direct) ds_reorder_(ds_buf_.memory(), grad_in[0]->memory());
   }
 
  private:
-  // y = x * keep / (1 - p) over the physical buffer; blocked padding is zero in x
-  // and so stays zero in y.
-  void apply(const float* x, float* y, size_t n) const {
-    const float scale = static_cast<float>(1.0 / (1.0 - L.p()));
-    const DropoutMask m = mask_;
-    const int64_t count = static_cast<int64_t>(n);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) y[i] = m.keep(static_cast<uint64_t>(i)) ? x[i] * scale : 0.f;
-  }
-
+  // The multipliers index the physical buffer; blocked padding is zero in x and
+  // so stays zero in y.
   const Dropout& L;
   md_t md_;
   bool active_;
-  DropoutMask mask_;
+  std::vector<float> multipliers_;
   Tensor src_buf_, dd_buf_, ds_buf_;
   CachedReorder src_reorder_, dd_reorder_, ds_reorder_;
 };

@@ -15,7 +15,7 @@ namespace atrous {
 // The keep/drop decisions of one forward pass.
 struct DropoutMask {
   uint64_t key = 0;        // derived from (seed, step)
-  uint64_t threshold = 0;  // drop when the element's 32-bit hash is below it
+  uint64_t threshold = 0;  // drop when the element's 16-bit draw is below it
   DropoutMask(uint64_t seed, int64_t step, double p);
   // Whether element `index` (of the physical buffer) is kept.
   bool keep(uint64_t index) const;

@@ -1,5 +1,8 @@
 #include "nn/resize.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include <cmath>
 
 #include "core/error.hpp"
@@ -154,6 +157,82 @@ class PlainResizeKernel : public Kernel {
   CachedReorder src_reorder, ds_reorder;
 };
 
+// A 1x1 input (ASPP's image-pooling branch): every mode is a broadcast, so the
+// forward fills each channel and the backward sums it. The output is written
+// straight into the blocked layout the following concat wants, when the channels
+// allow it, instead of a plain tensor that would force the concat onto its slow
+// mixed-layout path.
+class BroadcastKernel : public Kernel {
+ public:
+  BroadcastKernel(const Dims& in, const Dims& out) : in_dims(in), out_dims(out) {
+    out_md = out[1] % 16 == 0 ? md_t(out, memory::data_type::f32, tag::aBcd16b) : plain_desc(out);
+  }
+  md_t output_desc() const override { return out_md; }
+
+  void forward(const Inputs& in, Tensor& out) override {
+    const dnnl::memory x = as_layout(*in[0], plain_desc(in_dims), src_buf, src_reorder);
+    cpu_stream().wait();
+    const auto* xp = static_cast<const float*>(x.get_data_handle());
+    const int64_t n = out_dims[0], c = out_dims[1], hw = out_dims[2] * out_dims[3];
+    float* y = out.data();
+    if (out_md == plain_desc(out_dims)) {
+#pragma omp parallel for collapse(2) schedule(static)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < c; ++k) std::fill_n(y + (i * c + k) * hw, hw, xp[i * c + k]);
+      return;
+    }
+    const int64_t blocks = c / 16;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t b = 0; b < blocks; ++b) {
+        const float* v = xp + i * c + b * 16;
+        float* dst = y + (i * blocks + b) * hw * 16;
+        for (int64_t p = 0; p < hw; ++p)
+          for (int64_t l = 0; l < 16; ++l) dst[p * 16 + l] = v[l];
+      }
+  }
+
+  void backward(const Inputs&, const Tensor&, const Tensor& grad_out, const std::vector<Tensor*>& grad_in) override {
+    if (!grad_in[0]) return;
+    cpu_stream().wait();
+    const int64_t n = out_dims[0], c = out_dims[1], hw = out_dims[2] * out_dims[3];
+    sums.ensure(plain_desc(in_dims));
+    float* dx = sums.data();
+    const float* g = grad_out.data();
+    if (out_md == plain_desc(out_dims)) {
+#pragma omp parallel for collapse(2) schedule(static)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < c; ++k) {
+          const float* plane = g + (i * c + k) * hw;
+          double acc = 0;
+          for (int64_t p = 0; p < hw; ++p) acc += plane[p];
+          dx[i * c + k] = static_cast<float>(acc);
+        }
+    } else {
+      const int64_t blocks = c / 16;
+#pragma omp parallel for collapse(2) schedule(static)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t b = 0; b < blocks; ++b) {
+          const float* src = g + (i * blocks + b) * hw * 16;
+          float acc[16] = {};
+          for (int64_t p = 0; p < hw; ++p)
+            for (int64_t l = 0; l < 16; ++l) acc[l] += src[p * 16 + l];
+          for (int64_t l = 0; l < 16; ++l) dx[i * c + b * 16 + l] = acc[l];
+        }
+    }
+    if (grad_in[0]->desc() == sums.desc())
+      std::memcpy(grad_in[0]->data(), dx, sums.desc().get_size());
+    else
+      ds_reorder(sums.memory(), grad_in[0]->memory());
+  }
+
+ private:
+  Dims in_dims, out_dims;
+  md_t out_md;
+  Tensor src_buf, sums;
+  CachedReorder src_reorder, ds_reorder;
+};
+
 }  // namespace
 
 std::unique_ptr<Kernel> Resize::make_kernel(const std::vector<md_t>& inputs, bool) {
@@ -161,6 +240,7 @@ std::unique_ptr<Kernel> Resize::make_kernel(const std::vector<md_t>& inputs, boo
   for (const auto& md : inputs) dims.push_back(md.dims());
   const Dims& x = dims[0];
   const Dims y = output_dims(dims);
+  if (x[2] == 1 && x[3] == 1) return std::make_unique<BroadcastKernel>(x, y);
   if (mode_ == Mode::bilinear && !align_corners_)
     return std::make_unique<DnnlResizeKernel>(algorithm::resampling_linear, inputs[0], y);
   if (mode_ == Mode::nearest && y[2] % x[2] == 0 && y[3] % x[3] == 0)

@@ -78,6 +78,14 @@ void expect_stats(BatchNorm& bn, const std::vector<double>& mean, const std::vec
   }
 }
 
+// Batch norm keeps a blocked (or nhwc) input's layout; a plain nchw input with
+// 8 or more channels is normalised in nChw16c, where oneDNN's kernel is ~30x
+// faster than its plain one.
+md_t expected_output_desc(const md_t& in) {
+  if (is_plain(in) && in.dims()[1] >= 8) return md_t(in.dims(), dnnl::memory::data_type::f32, tag::aBcd16b);
+  return in;
+}
+
 TEST_P(BnCases, TrainingForwardAndRunningStatsOverTwoSteps) {
   const auto& tc = GetParam();
   const double momentum = 0.3;
@@ -91,7 +99,7 @@ TEST_P(BnCases, TrainingForwardAndRunningStatsOverTwoSteps) {
     // Offset inputs: a non-zero batch mean that differs between the steps.
     Tensor x = testing::in_layout(testing::random_tensor(tc.s.dims(), 20 + step, -1.f + step, 2.f), tc.layout);
     const Tensor& y = g.forward(x, true);
-    EXPECT_EQ(y.desc(), x.desc()) << "batchnorm must keep its input's layout";
+    EXPECT_EQ(y.desc(), expected_output_desc(x.desc())) << "batchnorm output layout";
     const auto xv = x.to_vector();
     const auto stats = testing::batch_stats_reference(tc.s, xv);
     expect_near_all(y.to_vector(), testing::batchnorm_reference(tc.s, xv, stats.mean, stats.var, gamma, beta, 1e-5),
@@ -109,7 +117,7 @@ TEST_P(BnCases, InferenceUsesRunningStatsAndLeavesThem) {
   const auto rm = as_double(bn.running_mean().value), rv = as_double(bn.running_var().value);
   Tensor x = testing::in_layout(testing::random_tensor(tc.s.dims(), 30, -1.f, 2.f), tc.layout);
   const Tensor& y = g.forward(x, false);
-  EXPECT_EQ(y.desc(), x.desc());
+  EXPECT_EQ(y.desc(), expected_output_desc(x.desc()));
   const std::vector<float> gamma = tc.affine ? bn.weight()->value : std::vector<float>{};
   const std::vector<float> beta = tc.affine ? bn.bias()->value : std::vector<float>{};
   expect_near_all(y.to_vector(), testing::batchnorm_reference(tc.s, x.to_vector(), rm, rv, gamma, beta, 1e-5),
