@@ -1,0 +1,86 @@
+#include "nn/add.hpp"
+
+#include <cstring>
+
+#include "core/error.hpp"
+#include "nn/dnnl_util.hpp"
+#include "nn/registry.hpp"
+
+namespace atrous {
+
+using namespace dnnl;
+
+Shape Add::bind(const std::vector<Shape>& inputs) {
+  check(inputs.size() >= 2, "add needs at least two inputs, got {}", inputs.size());
+  for (const auto& s : inputs)
+    if (!(s == inputs[0])) {
+      std::string list;
+      for (const auto& x : inputs) list += (list.empty() ? "" : ", ") + x.str();
+      check(false, "add: inputs must have the same shape, got {}", list);
+    }
+  return inputs[0];
+}
+
+Dims Add::output_dims(const std::vector<Dims>& inputs) const {
+  for (const auto& d : inputs)
+    check(d == inputs[0], "add: inputs must have the same dims, got {} and {}", dims_str(inputs[0]), dims_str(d));
+  return inputs[0];
+}
+
+double Add::flops(const std::vector<Dims>& in) const {
+  return static_cast<double>(in.size() - 1) * static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+}
+
+namespace {
+
+class AddKernel : public Kernel {
+ public:
+  explicit AddKernel(const std::vector<md_t>& in) : n_(in.size()) {
+    // oneDNN's sum accepts sources in different layouts; it picks the output's.
+    pd_ = sum::primitive_desc(std::vector<float>(n_, 1.f), in, cpu_engine());
+    prim_ = sum(pd_);
+    src_bufs_.resize(n_);
+    src_reorders_.resize(n_);
+    grad_reorders_.resize(n_);
+  }
+
+  md_t output_desc() const override { return pd_.dst_desc(); }
+
+  void forward(const Inputs& in, Tensor& out) override {
+    args_t args;
+    for (size_t i = 0; i < n_; ++i)
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] =
+          as_layout(*in[i], pd_.src_desc(static_cast<int>(i)), src_bufs_[i], src_reorders_[i]);
+    args[DNNL_ARG_DST] = out.memory();
+    execute(prim_, args);
+  }
+
+  // d(sum)/d(input i) is the identity: each input gets grad_out in its own layout.
+  void backward(const Inputs&, const Tensor&, const Tensor& grad_out,
+                const std::vector<Tensor*>& grad_in) override {
+    for (size_t i = 0; i < n_; ++i) {
+      if (!grad_in[i]) continue;
+      if (grad_in[i]->desc() == grad_out.desc())
+        std::memcpy(grad_in[i]->data(), grad_out.data(), grad_out.desc().get_size());
+      else
+        grad_reorders_[i](grad_out.memory(), grad_in[i]->memory());
+    }
+  }
+
+ private:
+  size_t n_;
+  sum::primitive_desc pd_;
+  sum prim_;
+  std::vector<Tensor> src_bufs_;
+  std::vector<CachedReorder> src_reorders_, grad_reorders_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> Add::make_kernel(const std::vector<md_t>& inputs, bool) {
+  return std::make_unique<AddKernel>(inputs);
+}
+
+ATROUS_REGISTER_LAYER("add", [](const Attrs& a) { return std::make_unique<Add>(a); });
+
+}  // namespace atrous

@@ -1,0 +1,192 @@
+#include "nn/batchnorm.hpp"
+
+#include "core/error.hpp"
+#include "nn/dnnl_util.hpp"
+#include "nn/init.hpp"
+#include "nn/registry.hpp"
+
+namespace atrous {
+
+using namespace dnnl;
+
+BatchNorm::BatchNorm(const Attrs& a) {
+  momentum_ = static_cast<float>(a.get_float("momentum", 0.1));
+  eps_ = static_cast<float>(a.get_float("eps", 1e-5));
+  affine_ = a.get_bool("affine", true);
+  check(momentum_ >= 0.f && momentum_ <= 1.f, "batchnorm: momentum must be in [0, 1], got {}", momentum_);
+  check(eps_ > 0.f, "batchnorm: eps must be positive, got {}", eps_);
+}
+
+Shape BatchNorm::bind(const std::vector<Shape>& inputs) {
+  check(inputs.size() == 1, "batchnorm takes one input, got {}", inputs.size());
+  channels_ = inputs[0].c;
+  const Dims d{channels_};
+  if (affine_) {
+    weight_ = std::make_unique<Param>("weight", d, Param::Role::norm);
+    bias_ = std::make_unique<Param>("bias", d, Param::Role::norm);
+  }
+  running_mean_ = std::make_unique<Param>("running_mean", d, Param::Role::buffer);
+  running_var_ = std::make_unique<Param>("running_var", d, Param::Role::buffer);
+  Rng unused(0);
+  init(unused);
+  return inputs[0];
+}
+
+std::vector<Param*> BatchNorm::params() {
+  std::vector<Param*> p;
+  if (affine_) p = {weight_.get(), bias_.get()};
+  p.push_back(running_mean_.get());
+  p.push_back(running_var_.get());
+  return p;
+}
+
+void BatchNorm::init(Rng&) {
+  if (affine_) {
+    init::constant(*weight_, 1.f);
+    init::constant(*bias_, 0.f);
+  }
+  init::constant(*running_mean_, 0.f);
+  init::constant(*running_var_, 1.f);
+}
+
+double BatchNorm::flops(const std::vector<Dims>& in) const {
+  // Inference folds into one multiply-add per element.
+  return 2.0 * static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+}
+
+bool BatchNorm::fuse_relu(float negative_slope) {
+  // oneDNN's fuse_norm_relu implies slope 0; in training it is the only fused form.
+  if (relu_ || negative_slope != 0.f) return false;
+  relu_ = true;
+  return true;
+}
+
+namespace {
+
+class BatchNormKernel : public Kernel {
+ public:
+  BatchNormKernel(BatchNorm& layer, const md_t& in, bool training) : L(layer), training_(training) {
+    const Dims d = in.dims();
+    check(d.size() == 4 && d[1] == L.channels(), "batchnorm: expected Nx{}xHxW input, got {}", L.channels(),
+          dims_str(d));
+    count_ = d[0] * d[2] * d[3];
+    // PyTorch refuses this too: one value per channel has no variance, and the
+    // unbiased estimate for the running variance would divide by zero.
+    check(!training || count_ > 1,
+          "batchnorm in training needs more than one value per channel, got input {}", dims_str(d));
+    stat_md_ = md_t({L.channels()}, memory::data_type::f32, tag::a);
+    flags_ = normalization_flags::none;
+    if (L.affine()) flags_ = flags_ | normalization_flags::use_scale | normalization_flags::use_shift;
+    if (!training) flags_ = flags_ | normalization_flags::use_global_stats;
+    if (L.relu_fused()) flags_ = flags_ | normalization_flags::fuse_norm_relu;
+    // Always a training descriptor so that inference-mode kernels can run
+    // backward too (the fused ReLU then keeps its workspace).
+    auto desc = batch_normalization_forward::desc(prop_kind::forward_training, in, L.eps(), flags_);
+    fwd_pd_ = batch_normalization_forward::primitive_desc(desc, cpu_engine());
+    fwd_ = batch_normalization_forward(fwd_pd_);
+    if (L.relu_fused()) workspace_ = dnnl::memory(fwd_pd_.workspace_desc(), cpu_engine());
+    if (training) {
+      mean_ = Tensor(fwd_pd_.mean_desc());
+      var_ = Tensor(fwd_pd_.variance_desc());
+    }
+  }
+
+  md_t output_desc() const override { return fwd_pd_.dst_desc(); }
+
+  void forward(const Inputs& in, Tensor& out) override {
+    args_t args;
+    args[DNNL_ARG_SRC] = as_layout(*in[0], fwd_pd_.src_desc(), src_buf_, src_reorder_);
+    args[DNNL_ARG_DST] = out.memory();
+    add_stats_and_params(args);
+    execute(fwd_, args);
+    if (training_) update_running_stats();
+  }
+
+  void backward(const Inputs& in, const Tensor&, const Tensor& grad_out,
+                const std::vector<Tensor*>& grad_in) override {
+    if (!grad_in[0] && !L.affine()) return;
+    ensure_backward();
+    args_t args;
+    args[DNNL_ARG_SRC] = as_layout(*in[0], bwd_pd_.src_desc(), src_buf_, src_reorder_);
+    args[DNNL_ARG_DIFF_DST] = as_layout(grad_out, bwd_pd_.diff_dst_desc(), dd_buf_, dd_reorder_);
+    add_stats_and_params(args);
+    // oneDNN always writes diff_src: into grad_in directly when it can.
+    const bool direct = grad_in[0] && grad_in[0]->desc() == bwd_pd_.diff_src_desc();
+    if (!direct) ds_buf_.ensure(bwd_pd_.diff_src_desc());
+    args[DNNL_ARG_DIFF_SRC] = direct ? grad_in[0]->memory() : ds_buf_.memory();
+    if (L.affine()) {
+      args[DNNL_ARG_DIFF_SCALE] = dnnl::memory(stat_md_, cpu_engine(), L.weight()->grad.data());
+      args[DNNL_ARG_DIFF_SHIFT] = dnnl::memory(stat_md_, cpu_engine(), L.bias()->grad.data());
+    }
+    execute(bwd_, args);
+    if (grad_in[0] && !direct) ds_reorder_(ds_buf_.memory(), grad_in[0]->memory());
+  }
+
+ private:
+  // Statistics (batch ones in training, running ones in inference), scale/shift
+  // and the ReLU workspace: the arguments forward and backward share.
+  void add_stats_and_params(args_t& args) {
+    if (training_) {
+      args[DNNL_ARG_MEAN] = mean_.memory();
+      args[DNNL_ARG_VARIANCE] = var_.memory();
+    } else {
+      args[DNNL_ARG_MEAN] = dnnl::memory(stat_md_, cpu_engine(), L.running_mean().value.data());
+      args[DNNL_ARG_VARIANCE] = dnnl::memory(stat_md_, cpu_engine(), L.running_var().value.data());
+    }
+    if (L.affine()) {
+      args[DNNL_ARG_SCALE] = dnnl::memory(stat_md_, cpu_engine(), L.weight()->value.data());
+      args[DNNL_ARG_SHIFT] = dnnl::memory(stat_md_, cpu_engine(), L.bias()->value.data());
+    }
+    if (L.relu_fused()) args[DNNL_ARG_WORKSPACE] = workspace_;
+  }
+
+  void update_running_stats() {
+    cpu_stream().wait();
+    const float m = L.momentum();
+    // oneDNN's batch variance is the biased one (divides by the count).
+    const float unbias = static_cast<float>(count_) / static_cast<float>(count_ - 1);
+    const float* mean = mean_.data();
+    const float* var = var_.data();
+    auto& rm = L.running_mean().value;
+    auto& rv = L.running_var().value;
+    for (size_t c = 0; c < rm.size(); ++c) {
+      rm[c] = (1.f - m) * rm[c] + m * mean[c];
+      rv[c] = (1.f - m) * rv[c] + m * var[c] * unbias;
+    }
+  }
+
+  void ensure_backward() {
+    if (bwd_ready_) return;
+    // prop_kind::backward also computes the scale/shift gradients.
+    const auto pk = L.affine() ? prop_kind::backward : prop_kind::backward_data;
+    auto desc = batch_normalization_backward::desc(pk, fwd_pd_.dst_desc(), fwd_pd_.src_desc(), L.eps(), flags_);
+    bwd_pd_ = batch_normalization_backward::primitive_desc(desc, cpu_engine(), fwd_pd_);
+    bwd_ = batch_normalization_backward(bwd_pd_);
+    bwd_ready_ = true;
+  }
+
+  BatchNorm& L;
+  bool training_;
+  int64_t count_ = 0;  // values per channel: N * H * W
+  md_t stat_md_;
+  normalization_flags flags_;
+  batch_normalization_forward::primitive_desc fwd_pd_;
+  batch_normalization_forward fwd_;
+  bool bwd_ready_ = false;
+  batch_normalization_backward::primitive_desc bwd_pd_;
+  batch_normalization_backward bwd_;
+  dnnl::memory workspace_;
+  Tensor mean_, var_;  // the last training forward's batch statistics, for backward
+  Tensor src_buf_, dd_buf_, ds_buf_;
+  CachedReorder src_reorder_, dd_reorder_, ds_reorder_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> BatchNorm::make_kernel(const std::vector<md_t>& inputs, bool training) {
+  return std::make_unique<BatchNormKernel>(*this, inputs[0], training);
+}
+
+ATROUS_REGISTER_LAYER("batchnorm", [](const Attrs& a) { return std::make_unique<BatchNorm>(a); });
+
+}  // namespace atrous

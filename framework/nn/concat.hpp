@@ -1,0 +1,36 @@
+#pragma once
+// Concatenation of one or more inputs of equal height and width along channels.
+#include "nn/attrs.hpp"
+#include "nn/layer.hpp"
+
+namespace atrous {
+
+// Concat's backward: copies consecutive channel slices of `whole` into `parts`
+// (each in its own layout). A slice of a blocked layout (nChw16c) is a valid view
+// only when it starts on a block boundary; otherwise all slices are taken from a
+// plain copy of `whole`, made once per call.
+class ChannelSlicer {
+ public:
+  ChannelSlicer(const std::vector<Dims>& parts, const md_t& whole);
+  // Null parts are skipped.
+  void operator()(const Tensor& whole, const std::vector<Tensor*>& parts);
+  bool via_plain() const { return source_ != whole_; }
+
+ private:
+  md_t whole_, source_;      // the expected layout of `whole`, and the one sliced
+  std::vector<md_t> views_;  // per part: its channel slice of source_
+  Tensor buf_;
+  CachedReorder to_source_;
+  std::vector<CachedReorder> to_part_;
+};
+
+class Concat : public Layer {
+ public:
+  explicit Concat(const Attrs&) {}
+  std::string type() const override { return "concat"; }
+  Shape bind(const std::vector<Shape>& inputs) override;
+  Dims output_dims(const std::vector<Dims>& inputs) const override;
+  std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+};
+
+}  // namespace atrous

@@ -1,0 +1,104 @@
+#include "nn/dropout.hpp"
+
+#include <cstring>
+
+#include "core/error.hpp"
+#include "nn/dnnl_util.hpp"
+#include "nn/registry.hpp"
+
+namespace atrous {
+
+namespace {
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
+
+// SplitMix64's finaliser: a bijective mix whose outputs for consecutive counters
+// pass BigCrush (it is the SplitMix64 generator evaluated at any position).
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+DropoutMask::DropoutMask(uint64_t seed, int64_t step, double p)
+    : key(mix64(seed ^ mix64(static_cast<uint64_t>(step) * kGolden + 1))),
+      threshold(static_cast<uint64_t>(p * 4294967296.0)) {}
+
+bool DropoutMask::keep(uint64_t index) const { return (mix64(key + (index + 1) * kGolden) >> 32) >= threshold; }
+
+Dropout::Dropout(const Attrs& a) {
+  p_ = a.get_float("p", 0.5);
+  check(p_ >= 0.0 && p_ < 1.0, "dropout: p must be in [0, 1), got {}", p_);
+}
+
+Shape Dropout::bind(const std::vector<Shape>& inputs) {
+  check(inputs.size() == 1, "dropout takes one input, got {}", inputs.size());
+  return inputs[0];
+}
+
+double Dropout::flops(const std::vector<Dims>&) const { return 0.0; }  // identity at inference
+
+namespace {
+
+class DropoutKernel : public Kernel {
+ public:
+  DropoutKernel(const Dropout& layer, const md_t& in, bool training)
+      : L(layer), md_(in), active_(training && layer.p() > 0.0), mask_(0, 0, 0.0) {}
+
+  md_t output_desc() const override { return md_; }
+
+  void forward(const Inputs& in, Tensor& out) override {
+    const dnnl::memory src = as_layout(*in[0], md_, src_buf_, src_reorder_);
+    const auto* x = static_cast<const float*>(src.get_data_handle());
+    if (!active_) {
+      std::memcpy(out.data(), x, md_.get_size());
+      return;
+    }
+    mask_ = L.mask();  // kept for backward: the step may change in between
+    apply(x, out.data(), out.physical_size());
+  }
+
+  void backward(const Inputs&, const Tensor&, const Tensor& grad_out,
+                const std::vector<Tensor*>& grad_in) override {
+    if (!grad_in[0]) return;
+    // The mask indexes the physical buffer of the kernel's layout.
+    const dnnl::memory dd = as_layout(grad_out, md_, dd_buf_, dd_reorder_);
+    const auto* g = static_cast<const float*>(dd.get_data_handle());
+    const bool direct = grad_in[0]->desc() == md_;
+    if (!direct) ds_buf_.ensure(md_);
+    float* dst = direct ? grad_in[0]->data() : ds_buf_.data();
+    if (active_)
+      apply(g, dst, md_.get_size() / sizeof(float));
+    else
+      std::memcpy(dst, g, md_.get_size());
+    if (!direct) ds_reorder_(ds_buf_.memory(), grad_in[0]->memory());
+  }
+
+ private:
+  // y = x * keep / (1 - p) over the physical buffer; blocked padding is zero in x
+  // and so stays zero in y.
+  void apply(const float* x, float* y, size_t n) const {
+    const float scale = static_cast<float>(1.0 / (1.0 - L.p()));
+    const DropoutMask m = mask_;
+    const int64_t count = static_cast<int64_t>(n);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) y[i] = m.keep(static_cast<uint64_t>(i)) ? x[i] * scale : 0.f;
+  }
+
+  const Dropout& L;
+  md_t md_;
+  bool active_;
+  DropoutMask mask_;
+  Tensor src_buf_, dd_buf_, ds_buf_;
+  CachedReorder src_reorder_, dd_reorder_, ds_reorder_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> Dropout::make_kernel(const std::vector<md_t>& inputs, bool training) {
+  return std::make_unique<DropoutKernel>(*this, inputs[0], training);
+}
+
+ATROUS_REGISTER_LAYER("dropout", [](const Attrs& a) { return std::make_unique<Dropout>(a); });
+
+}  // namespace atrous
