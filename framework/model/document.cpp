@@ -189,13 +189,15 @@ void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
   if (plus) a = a.substr(1);
   const std::string first = a.substr(0, a.find_first_of(".="));
   const auto& keys = model_document_keys();
-  const bool top = std::find(keys.begin(), keys.end(), first) != keys.end();
-  if (top) {
+  if (!doc.root().contains("params") || !doc.root()["params"].is_object()) doc.root()["params"] = json::object();
+  // A parameter wins over a top-level key of the same name (`classes` is often
+  // both: the parameter, and the key declaring `classes: "${classes}"`).
+  const bool is_param = doc.root()["params"].contains(first);
+  if (!is_param && std::find(keys.begin(), keys.end(), first) != keys.end()) {
     doc.apply_override(assignment);
     return;
   }
-  if (!doc.root().contains("params") || !doc.root()["params"].is_object()) doc.root()["params"] = json::object();
-  if (!plus && !doc.root()["params"].contains(first)) {
+  if (!plus && !is_param) {
     std::string known;
     for (const auto& [k, v] : doc.root()["params"].items()) known += (known.empty() ? "" : ", ") + k;
     throw Error(fmt::format("--set {}: the model has no parameter or key '{}' (parameters: {})", assignment, first,

@@ -25,8 +25,8 @@ ConfigDoc load_model_document(const std::string& path);
 ConfigDoc load_model_document_string(const std::string& yaml, const std::string& name);
 
 // Applies one Hydra-style override ("width=32", "params.width=32", "input.height=96",
-// "layers.3.out=64"). A first component that is not a top-level key of the document
-// is taken as a parameter name.
+// "layers.3.out=64"). A first component that names a parameter sets that parameter;
+// otherwise it must be a top-level key of the document ("+name=value" adds a parameter).
 void apply_model_override(ConfigDoc& doc, const std::string& assignment);
 
 // The directory part of a path ("." when there is none).

@@ -6,8 +6,9 @@
 // (`input`, or the names in its `inputs:`), never the caller's. A block used as
 // `aspp` prefixes its layers' resolved names with "aspp."; the name `aspp` itself
 // refers to the block's output. A repeated entry named `ctx` yields `ctx.0`,
-// `ctx.1`, ...; `ctx` refers to the last one. `from: enc.pool3` reaches into the
-// block use `enc`. References may point forward (so cycles are possible and are
+// `ctx.1`, ...; `ctx` refers to the last one, or, with `parallel: true` (every
+// instance reads the same inputs), to all of them: `from: [b0, rate]` reads
+// b0, rate.0, rate.1, ... `from: enc.pool3` reaches into the block use `enc`. References may point forward (so cycles are possible and are
 // reported); they are resolved after everything is expanded.
 #include <fmt/format.h>
 
@@ -57,8 +58,8 @@ bool is_identifier(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
-const std::set<std::string> kLayerKeys = {"type", "name", "from", "repeat", "like"};
-const std::set<std::string> kBlockUseKeys = {"block", "name", "from", "repeat"};
+const std::set<std::string> kLayerKeys = {"type", "name", "from", "repeat", "parallel", "like"};
+const std::set<std::string> kBlockUseKeys = {"block", "name", "from", "repeat", "parallel"};
 const std::set<std::string> kBlockDefKeys = {"description", "params", "inputs", "layers", "output"};
 
 // A value's place in a document: (document, JSON pointer).
@@ -70,12 +71,28 @@ struct Src {
   Src at(size_t index) const { return {doc, ptr + "/" + std::to_string(index)}; }
 };
 
-// A reference to a tensor: concrete, or a local name to look up in a scope.
+// A reference to tensors: concrete, a local name to look up in a scope, or a
+// group (the instances of a parallel repeat).
 struct Target {
   std::string tensor;
   int scope = -1;
   std::string local;
   SourceLocation where;
+  std::vector<Target> members;
+
+  static Target of_tensor(std::string name, SourceLocation at = {}) {
+    Target t;
+    t.tensor = std::move(name);
+    t.where = std::move(at);
+    return t;
+  }
+  static Target of_name(int scope, std::string local, SourceLocation at) {
+    Target t;
+    t.scope = scope;
+    t.local = std::move(local);
+    t.where = std::move(at);
+    return t;
+  }
 };
 
 struct Slot {
@@ -170,7 +187,7 @@ class Expander {
   const BlockDef& block_from_file(int sc, const std::string& name, const std::string& path, const Src& src);
   void check_block_def(const BlockDef& b) const;
   Target lookup(int sc, const std::string& local, const SourceLocation& where, int depth);
-  std::string resolve(Target t);
+  std::vector<std::string> resolve(const Target& t, int depth = 0);
   std::vector<size_t> topological_order();
 
   ConfigDoc doc_;
@@ -277,7 +294,7 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
     auto add = [&](const json& v, const Src& vs) {
       if (!v.is_string() || v.get<std::string>().empty())
         fail(sc, vs, fmt::format("'from' expects a layer name or a list of names, got {}", v.dump()));
-      from.push_back(Target{"", sc, v.get<std::string>(), vs.loc()});
+      from.push_back(Target::of_name(sc, v.get<std::string>(), vs.loc()));
     };
     if (f.is_array()) {
       if (f.empty()) fail(sc, from_src, "'from' must name at least one input");
@@ -292,7 +309,7 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
     if (is_block) fail(sc, src.at("like"), "'like' applies to layers (resize), not blocks");
     const json& l = e["like"];
     if (!l.is_string()) fail(sc, src.at("like"), fmt::format("'like' expects a layer name, got {}", l.dump()));
-    from.push_back(Target{"", sc, l.get<std::string>(), src.at("like").loc()});
+    from.push_back(Target::of_name(sc, l.get<std::string>(), src.at("like").loc()));
   }
 
   // Repeat: a count, or per-key lists of values (one instance per position).
@@ -333,13 +350,28 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
     }
   }
 
+  bool parallel = false;
+  if (e.contains("parallel")) {
+    if (!e["parallel"].is_boolean())
+      fail(sc, src.at("parallel"), fmt::format("'parallel' expects true or false, got {}", e["parallel"].dump()));
+    parallel = e["parallel"].get<bool>();
+    if (parallel && !repeated) fail(sc, src.at("parallel"), "'parallel' needs 'repeat' (it makes the repeats branches)");
+  }
+
+  Target group_target;
   for (size_t r = 0; r < instances.size(); ++r) {
     const std::string local = repeated ? group + "." + std::to_string(r) : group;
-    std::vector<Target> in = r == 0 ? from : std::vector<Target>{prev};
+    // Chained repeats read the previous instance; parallel ones all read the entry's inputs.
+    std::vector<Target> in = r == 0 || parallel ? from : std::vector<Target>{prev};
     Target out = is_layer ? add_layer(sc, e, src, what, local, std::move(in), instances[r])
                           : expand_block_use(sc, e, src, what, local, std::move(in), from_src, instances[r]);
     if (repeated) define(sc, local, out, name_src);
+    group_target.members.push_back(out);
     prev = out;
+  }
+  if (parallel) {
+    group_target.where = name_src.loc();
+    prev = group_target;
   }
   define(sc, group, prev, name_src);
 }
@@ -371,7 +403,7 @@ Target Expander::add_layer(int sc, const json& e, const Src& src, const std::str
     p.origin.keys[k] = vs.second.loc();
   }
   layers_.push_back(std::move(p));
-  return Target{layers_.back().name, -1, "", src.loc()};
+  return Target::of_tensor(layers_.back().name, src.loc());
 }
 
 Target Expander::expand_block_use(int sc, const json& e, const Src& src, const std::string& block,
@@ -432,7 +464,7 @@ Target Expander::expand_block_use(int sc, const json& e, const Src& src, const s
   Target last = expand_list(child, def.def["layers"], def.src.at("layers"), in[0]);
   scopes_[sc].children[local] = child;
   if (def.def.contains("output")) {
-    return Target{"", child, def.def["output"].get<std::string>(), def.src.at("output").loc()};
+    return Target::of_name(child, def.def["output"].get<std::string>(), def.src.at("output").loc());
   }
   return last;
 }
@@ -519,15 +551,18 @@ Target Expander::lookup(int sc, const std::string& local, const SourceLocation& 
                      (s.via.empty() ? "" : context(sc)));
 }
 
-std::string Expander::resolve(Target t) {
-  for (int depth = 0; t.tensor.empty(); ++depth) {
-    if (depth > 10000) fail_at(t.where, fmt::format("'{}' refers to itself", t.local));
-    SourceLocation where = t.where;
-    Target next = lookup(t.scope, t.local, where, 0);
-    if (!next.where.known()) next.where = where;
-    t = std::move(next);
+std::vector<std::string> Expander::resolve(const Target& t, int depth) {
+  if (depth > 10000) fail_at(t.where, fmt::format("'{}' refers to itself", t.local));
+  if (!t.tensor.empty()) return {t.tensor};
+  if (!t.members.empty()) {
+    std::vector<std::string> out;
+    for (const auto& m : t.members)
+      for (auto& name : resolve(m, depth + 1)) out.push_back(std::move(name));
+    return out;
   }
-  return t.tensor;
+  Target next = lookup(t.scope, t.local, t.where, 0);
+  if (!next.where.known()) next.where = t.where;
+  return resolve(next, depth + 1);
 }
 
 std::vector<size_t> Expander::topological_order() {
@@ -570,7 +605,9 @@ std::vector<size_t> Expander::topological_order() {
       }
   }
   path.erase(path.begin(), std::find(path.begin(), path.end(), cur));
+  // Walking inputs went against the data flow; report it along the flow, from `cur`.
   std::reverse(path.begin(), path.end());
+  std::rotate(path.begin(), std::find(path.begin(), path.end(), cur), path.end());
   std::string chain;
   for (size_t i : path) chain += layers_[i].name + " -> ";
   chain += layers_[path.front()].name;
@@ -584,7 +621,7 @@ ResolvedModel Expander::run() {
   const Src top{&doc_, ""};
   Scope model;
   model.doc = &doc_;
-  model.names["input"] = Target{"input", -1, "", {}};
+  model.names["input"] = Target::of_tensor("input");
   if (root.contains("params")) {
     if (!root["params"].is_object()) fail(0, top.at("params"), "'params' must be a mapping of name: value");
     for (const auto& [k, v] : root["params"].items()) {
@@ -651,22 +688,27 @@ ResolvedModel Expander::run() {
 
   // layers
   if (!root.contains("layers")) fail(0, top, "missing key 'layers'");
-  Target last = expand_list(0, root["layers"], top.at("layers"), Target{"input", -1, "", {}});
+  Target last = expand_list(0, root["layers"], top.at("layers"), Target::of_tensor("input"));
   for (auto& p : layers_)
-    for (const auto& t : p.from) p.inputs.push_back(resolve(t));
+    for (const auto& t : p.from)
+      for (auto& name : resolve(t)) p.inputs.push_back(std::move(name));
   std::set<std::string> seen;
   for (const auto& p : layers_)
     if (!seen.insert(p.name).second) fail_at(p.origin.where("name"), fmt::format("duplicate layer name '{}'", p.name));
 
   // output
-  std::string output;
+  std::vector<std::string> outputs;
   if (root.contains("output")) {
     if (!root["output"].is_string()) fail(0, top.at("output"), "'output' expects a layer name");
-    output = resolve(Target{"", 0, root["output"].get<std::string>(), top.at("output").loc()});
+    outputs = resolve(Target::of_name(0, root["output"].get<std::string>(), top.at("output").loc()));
   } else {
-    output = resolve(last);
+    outputs = resolve(last);
   }
-  if (output == "input") fail(0, top.at("output"), "the output must be a layer, not the input");
+  const Src out_src = root.contains("output") ? top.at("output") : top.at("layers");
+  if (outputs.size() != 1)
+    fail(0, out_src, fmt::format("the output must be one layer, got {} ({})", outputs.size(), join(outputs)));
+  const std::string output = outputs[0];
+  if (output == "input") fail(0, out_src, "the output must be a layer, not the input");
   spec["output"] = output;
 
   json layers = json::array();
