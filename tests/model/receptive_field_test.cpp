@@ -194,6 +194,23 @@ layers:
   - {name: c, type: conv, out: 1, stride: 2}
   - {name: hole, type: deconv, out: 1, kernel: 3, stride: 2, dilation: 2, padding: 2, output_padding: 1}
 )");
+  // U-Net-shaped: the 4x4/2 transposed conv's grid is offset by half a pixel from
+  // the skip's, so the union over the two paths is wider than either path alone.
+  expect_matches_gradients(R"(
+input: {channels: 1, height: 128, width: 128}
+layers:
+  - {name: enc1, type: conv, out: 1, repeat: 2}
+  - {name: pool1, type: avgpool, kernel: 2}
+  - {name: enc2, type: conv, out: 1, repeat: 2}
+  - {name: pool2, type: avgpool, kernel: 2}
+  - {name: bottom, type: conv, out: 1, repeat: {dilation: [1, 2, 4]}}
+  - {name: up2, type: deconv, out: 1, kernel: 4, stride: 2, padding: 1}
+  - {name: cat2, type: concat, from: [up2, enc2]}
+  - {name: dec2, type: conv, out: 1}
+  - {name: up1, type: deconv, out: 1, kernel: 4, stride: 2, padding: 1}
+  - {name: cat1, type: concat, from: [up1, enc1]}
+  - {name: dec1, type: conv, out: 1}
+)");
 }
 
 TEST(ReceptiveField, MatchesGradientSupportThroughResizeAndBranches) {
