@@ -633,6 +633,11 @@ ResolvedModel Expander::run() {
   new_scope(std::move(model));
   // Evaluate every model parameter now, so that a bad value fails even if unused.
   for (const auto& k : param_names(0)) param(0, k);
+  // Likewise check every inline block definition, used or not.
+  if (root.contains("blocks")) {
+    if (!root["blocks"].is_object()) fail(0, top.at("blocks"), "'blocks' must map block names to definitions");
+    for (const auto& [k, v] : root["blocks"].items()) find_block(0, k, top.at("blocks").at(k));
+  }
 
   ResolvedModel m;
   m.file = doc_.file();

@@ -49,6 +49,11 @@ TEST(ModelValidation, UnknownBlockParameter) {
                "m.yaml:8:5", "block 'u' has no parameter 'outt' (parameters: out)");
 }
 
+TEST(ModelValidation, UnknownKeyInABlockDefinition) {
+  EXPECT_ERROR(model_error("blocks:\n  u:\n    params: {out: ~}\n    layer: []\n" + with_header("  - type: relu\n")),
+               "m.yaml:4:5", "block 'u': unknown key 'layer' in a block");
+}
+
 TEST(ModelValidation, MissingLayerKey) {
   EXPECT_ERROR(model_error(with_header("  - type: relu\n  - type: conv\n    kernel: 3\n")), "m.yaml:5:5",
                "layer 'conv1' (conv): missing key 'out'");
