@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(ATROUS_VERSION));
   atrous::cli::add_info_command(app);
   atrous::cli::add_model_command(app);
-  // BENCH_PENDING atrous::cli::add_bench_command(app);
+  atrous::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -151,8 +151,8 @@ std::vector<Dims> Graph::node_input_dims(const Node& n, const std::vector<Dims>&
 
 Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs, bool training) {
   check(output_ >= 0, "the graph has no layers");
-  std::string key = training ? "T" : "I";
   std::vector<md_t> descs(tensor_names_.size());
+  std::vector<md_t> input_descs;
   for (int id : input_ids_) {
     auto it = inputs.find(tensor_names_[id]);
     check(it != inputs.end() && it->second, "input '{}' was not given", tensor_names_[id]);
@@ -160,15 +160,17 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
     check(d.size() == 4 && d[1] == tensor_shapes_[id].c, "input '{}' must be Nx{}xHxW, got {}", tensor_names_[id],
           tensor_shapes_[id].c, dims_str(d));
     descs[id] = it->second->desc();
-    key += "|" + dims_str(d) + ":" + std::to_string(static_cast<int>(descs[id].data.format_kind));
+    input_descs.push_back(descs[id]);
   }
+  // A plan is valid for exactly these input descriptors (dims and layout) and mode.
   for (auto it = plans_.begin(); it != plans_.end(); ++it)
-    if (it->key == key) {
+    if (it->training == training && it->input_descs == input_descs) {
       plans_.splice(plans_.begin(), plans_, it);
       return plans_.front();
     }
   Plan plan;
-  plan.key = key;
+  plan.training = training;
+  plan.input_descs = input_descs;
   plan.values.resize(tensor_names_.size());
   plan.grads.resize(tensor_names_.size());
   plan.scratch.resize(tensor_names_.size());

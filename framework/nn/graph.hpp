@@ -83,7 +83,8 @@ class Graph {
 
  private:
   struct Plan {
-    std::string key;
+    bool training = false;
+    std::vector<md_t> input_descs;  // per graph input: the exact descriptor the plan was built for
     std::vector<std::unique_ptr<Kernel>> kernels;  // per node
     std::vector<Tensor> values;                     // per tensor (inputs: unused)
     std::vector<Tensor> grads, scratch;             // per tensor

@@ -50,23 +50,40 @@ void bilinear(Param& p) {
         p.value[((c * O + c) * KH + y) * KW + x] = static_cast<float>(filter(KH, y) * filter(KW, x));
 }
 
-void identity(Param& p, Rng& rng, double noise) {
+void identity(Param& p, Rng& rng, double noise, int64_t groups) {
   check(p.dims.size() == 4, "identity init needs a 4-d weight, got {}", dims_str(p.dims));
   const int64_t O = p.dims[0], I = p.dims[1], KH = p.dims[2], KW = p.dims[3];
-  const int64_t C = std::min(I, O);
-  const double scale = static_cast<double>(C) / static_cast<double>(O);
+  check(groups > 0 && O % groups == 0, "identity init: {} outputs do not split into {} groups", O, groups);
+  // I is already the per-group input count; the mapping repeats in every group.
+  const int64_t Og = O / groups;
+  const int64_t C = std::min(I, Og);
+  const double scale = static_cast<double>(C) / static_cast<double>(Og);
   for (auto& v : p.value) v = static_cast<float>(rng.normal(0.0, noise * scale));
   for (int64_t o = 0; o < O; ++o)
     for (int64_t i = 0; i < I; ++i)
-      if ((i * C) / I == (o * C) / O) p.value[((o * I + i) * KH + KH / 2) * KW + KW / 2] = static_cast<float>(scale);
+      if ((i * C) / I == ((o % Og) * C) / Og)
+        p.value[((o * I + i) * KH + KH / 2) * KW + KW / 2] = static_cast<float>(scale);
 }
+
+namespace {
+
+// The group count of a conv weight, recovered from its fan_out ((O / groups) * kh * kw).
+int64_t groups_from_fan_out(const Param& p, int64_t fan_out) {
+  if (p.dims.size() != 4 || fan_out <= 0) return 1;
+  const int64_t total = p.dims[0] * p.dims[2] * p.dims[3];
+  if (total % fan_out != 0) return 1;
+  const int64_t groups = total / fan_out;
+  return groups >= 1 && p.dims[0] % groups == 0 ? groups : 1;
+}
+
+}  // namespace
 
 void apply(const std::string& name, Param& p, int64_t fan_in, int64_t fan_out, Rng& rng) {
   if (name == "kaiming_normal") kaiming_normal(p, fan_in, rng);
   else if (name == "kaiming_uniform") kaiming_uniform(p, fan_in, rng);
   else if (name == "xavier_normal") xavier_normal(p, fan_in, fan_out, rng);
   else if (name == "xavier_uniform") xavier_uniform(p, fan_in, fan_out, rng);
-  else if (name == "identity") identity(p, rng);
+  else if (name == "identity") identity(p, rng, 1e-3, groups_from_fan_out(p, fan_out));
   else if (name == "bilinear") bilinear(p);
   else if (name == "zeros") constant(p, 0.f);
   else if (name == "ones") constant(p, 1.f);

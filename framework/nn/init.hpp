@@ -26,9 +26,12 @@ void bilinear(Param& p);
 // w[o, i] = C / O when floor(i*C/I) == floor(o*C/O), C = min(I, O), so that the
 // layer passes its input through (identity when I == O); other taps get noise
 // with std `noise` * C / O so that the gradients can break the symmetry.
-void identity(Param& p, Rng& rng, double noise = 1e-3);
+// A grouped conv ([O, I/groups, kh, kw]) gets this per group, with O/groups outputs.
+void identity(Param& p, Rng& rng, double noise = 1e-3, int64_t groups = 1);
 
 // Applies the initialiser named `name` (one of names()) to a conv-like weight.
+// For "identity", the number of groups is O * kh * kw / fan_out (a conv's fan_out
+// is (O / groups) * kh * kw).
 void apply(const std::string& name, Param& p, int64_t fan_in, int64_t fan_out, Rng& rng);
 
 }  // namespace atrous::init

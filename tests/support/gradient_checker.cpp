@@ -110,4 +110,37 @@ GradCheckResult check_gradients(Graph& graph, std::map<std::string, Tensor> inpu
   return res;
 }
 
+namespace {
+
+void compare_one(GradCheckResult& res, const GradCheckOptions& o, const std::string& what, size_t i,
+                 double analytic, double numeric) {
+  const double err = std::abs(analytic - numeric);
+  res.checked++;
+  res.worst_abs_error = std::max(res.worst_abs_error, err);
+  if (err > o.atol + o.rtol * std::max(std::abs(analytic), std::abs(numeric))) {
+    if (res.failed < 8)
+      res.report += fmt::format("  {}[{}]: analytic {:.6g} numeric {:.6g}\n", what, i, analytic, numeric);
+    res.failed++;
+  }
+}
+
+}  // namespace
+
+GradCheckResult check_function_gradient(const std::function<double(const std::vector<float>&)>& f,
+                                        std::vector<float> x, const std::vector<float>& analytic,
+                                        const GradCheckOptions& o) {
+  Rng rng(o.seed);
+  GradCheckResult res;
+  for (size_t i : sample(x.size(), o.max_checks_per_tensor, rng)) {
+    const float orig = x[i];
+    x[i] = static_cast<float>(orig + o.eps);
+    const double lp = f(x);
+    x[i] = static_cast<float>(orig - o.eps);
+    const double lm = f(x);
+    x[i] = orig;
+    compare_one(res, o, "d/dx", i, analytic[i], (lp - lm) / (2 * o.eps));
+  }
+  return res;
+}
+
 }  // namespace atrous::testing

@@ -2,6 +2,7 @@
 // The one shared gradient checker (as in Caffe): for a graph, compares the
 // analytic gradients of L = sum(output * R), R fixed random, with central finite
 // differences, for the inputs and every trainable parameter.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -42,6 +43,13 @@ struct GradCheckResult {
 // `inputs`: name -> plain NCHW tensor. The graph must already be built and initialised.
 GradCheckResult check_gradients(Graph& graph, std::map<std::string, Tensor> inputs,
                                 const GradCheckOptions& options = {});
+
+// The same comparison for a scalar function of a flat vector (e.g. a loss of the
+// logits): `analytic` is its gradient at x, checked at sampled elements against
+// central differences of f.
+GradCheckResult check_function_gradient(const std::function<double(const std::vector<float>&)>& f,
+                                        std::vector<float> x, const std::vector<float>& analytic,
+                                        const GradCheckOptions& options = {});
 
 // Random plain tensor with values in [lo, hi].
 Tensor random_tensor(const Dims& dims, uint64_t seed, float lo = -1.f, float hi = 1.f);

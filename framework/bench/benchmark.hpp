@@ -1,0 +1,53 @@
+#pragma once
+// `atrous bench`: times training and inference steps of a model after warm-up,
+// per layer too, and relates the achieved GFLOP/s to what a single large 3x3
+// oneDNN convolution reaches on this machine.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/graph.hpp"
+
+namespace atrous::bench {
+
+struct BenchOptions {
+  int warmup = 3;
+  int steps = 10;
+  bool fuse = true;
+  bool profile = true;  // extra profiled steps for the per-layer table
+  int64_t batch = 0, height = 0, width = 0, classes = 0;
+  uint64_t seed = 1;
+};
+
+struct LayerTime {
+  std::string name, type;
+  double forward_ms = 0, backward_ms = 0, gflops = 0;  // per step; forward GFLOPs for the whole batch
+};
+
+struct BenchResult {
+  std::string model;
+  int64_t params = 0, batch = 0, height = 0, width = 0;
+  int fused = 0, threads = 0;
+  double gflops_per_image = 0;  // forward
+  double train_step_ms = 0, infer_step_ms = 0;  // medians
+  double train_img_per_s = 0, infer_img_per_s = 0;
+  double train_gflops_per_s = 0;  // 3x forward FLOPs (forward + backward data + backward weights)
+  std::vector<LayerTime> layers;
+  nlohmann::json to_json() const;
+};
+
+BenchResult run_benchmark(const std::string& model_name, Graph& graph, const BenchOptions& options);
+
+struct ConvPeak {
+  std::string config;
+  double forward_gflops_per_s = 0, train_gflops_per_s = 0;
+};
+// A single 3x3 conv 256->256 at 64x64, batch 8: forward and forward+backward.
+ConvPeak measure_conv_peak(int steps);
+
+// Runs bench/torch_reference.py with /usr/bin/python3; nullopt (with a reason) when it cannot.
+std::optional<nlohmann::json> run_torch_reference(const std::string& model, int threads, int warmup, int steps,
+                                                  std::string* why_not);
+
+}  // namespace atrous::bench

@@ -1,0 +1,17 @@
+#include "train/train_step.hpp"
+
+namespace atrous {
+
+TrainStep::TrainStep(Graph& graph, LossConfig loss, std::unique_ptr<Optimizer> optimizer)
+    : graph_(graph), loss_(std::move(loss)), optimizer_(std::move(optimizer)), params_(graph.params()) {}
+
+LossValue TrainStep::run(const Tensor& images, std::span<const uint8_t> labels, double lr, int64_t step) {
+  graph_.set_step(step);
+  const Tensor& logits = graph_.forward(images, /*training=*/true);
+  LossValue value = segmentation_loss(logits, labels, loss_, &grad_logits_);
+  graph_.backward(grad_logits_);
+  optimizer_->step(params_, lr);
+  return value;
+}
+
+}  // namespace atrous
