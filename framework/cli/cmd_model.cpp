@@ -1,0 +1,73 @@
+// `atrous model show|check|resolve MODEL.yaml`: inspect and validate model files.
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "model/build.hpp"
+#include "model/load.hpp"
+#include "model/summary.hpp"
+
+namespace atrous::cli {
+
+namespace {
+
+struct ModelArgs {
+  std::string file;
+  std::vector<std::string> overrides;
+  std::string input;
+  std::string format = "table";
+};
+
+// The options every model-reading subcommand shares.
+void add_model_options(CLI::App& sub, ModelArgs& a, bool with_input) {
+  sub.add_option("model", a.file, "Model file (configs/models/*.yaml)")->required();
+  sub.add_option("--set", a.overrides, "Override a parameter or key: --set width=32 --set input.height=96")
+      ->allow_extra_args(false);
+  if (with_input) sub.add_option("--input", a.input, "Input shape CxHxW (replaces the model's input)");
+}
+
+ResolvedModel load(const ModelArgs& a) {
+  ModelOptions o;
+  o.overrides = a.overrides;
+  if (!a.input.empty()) o.input = parse_shape(a.input);
+  return load_model(a.file, o);
+}
+
+}  // namespace
+
+void add_model_command(CLI::App& app) {
+  auto* model = app.add_subcommand("model", "Inspect and validate model files");
+  model->require_subcommand(1);
+
+  static ModelArgs show_args, check_args, resolve_args;
+
+  auto* show = model->add_subcommand(
+      "show", "Per layer: output shape, parameters, FLOPs, receptive field and jump; then totals");
+  add_model_options(*show, show_args, true);
+  show->add_option("--format", show_args.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  show->callback([] {
+    const ResolvedModel m = load(show_args);
+    const Graph g = build_graph(m);
+    const ModelSummary s = summarize(m, g);
+    if (show_args.format == "json") fmt::print("{}\n", summary_json(s).dump(2));
+    else fmt::print("{}", summary_table(s));
+  });
+
+  auto* check = model->add_subcommand("check", "Validate a model file (exit 0, or 2 with the error and its location)");
+  add_model_options(*check, check_args, true);
+  check->callback([] {
+    const ResolvedModel m = load(check_args);
+    const Graph g = build_graph(m);
+    const Shape out = g.shape(g.output_name());
+    fmt::print(stderr, "ok: {} ({} layers, output {})\n", m.name(), m.spec["layers"].size(), out.str());
+  });
+
+  auto* resolve = model->add_subcommand("resolve", "Print the resolved model as canonical JSON");
+  add_model_options(*resolve, resolve_args, true);
+  resolve->callback([] {
+    const ResolvedModel m = load(resolve_args);
+    check_model(m);
+    fmt::print("{}\n", m.spec.dump(2));
+  });
+}
+
+}  // namespace atrous::cli

@@ -1,0 +1,63 @@
+#include "model/geometry.hpp"
+
+#include <utility>
+
+namespace atrous {
+
+using nlohmann::json;
+
+namespace {
+
+// An int or an [h, w] pair; `fallback` when absent (or malformed: the layer itself rejects that).
+std::pair<int64_t, int64_t> pair_of(const json& l, const char* key, std::pair<int64_t, int64_t> fallback) {
+  if (!l.contains(key)) return fallback;
+  const json& v = l[key];
+  if (v.is_number_integer()) return {v.get<int64_t>(), v.get<int64_t>()};
+  if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer())
+    return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+  return fallback;
+}
+
+void set_axes(LayerGeometry& g, std::pair<int64_t, int64_t> k, std::pair<int64_t, int64_t> s,
+              std::pair<int64_t, int64_t> p, std::pair<int64_t, int64_t> d) {
+  g.h = {k.first, s.first, p.first, d.first};
+  g.w = {k.second, s.second, p.second, d.second};
+}
+
+}  // namespace
+
+LayerGeometry layer_geometry(const json& l) {
+  LayerGeometry g;
+  const std::string type = l.value("type", "");
+  if (type == "conv") {
+    g.rule = SpatialRule::window;
+    const auto k = pair_of(l, "kernel", {3, 3});
+    const auto d = pair_of(l, "dilation", {1, 1});
+    // Default padding is "same" for odd kernels: d(k-1)/2 (nn/conv2d.cpp).
+    const auto p = pair_of(l, "padding", {d.first * (k.first - 1) / 2, d.second * (k.second - 1) / 2});
+    set_axes(g, k, pair_of(l, "stride", {1, 1}), p, d);
+  } else if (type == "maxpool" || type == "avgpool") {
+    g.rule = SpatialRule::window;
+    const auto k = pair_of(l, "kernel", {2, 2});
+    set_axes(g, k, pair_of(l, "stride", k), pair_of(l, "padding", {0, 0}), {1, 1});
+  } else if (type == "deconv") {
+    g.rule = SpatialRule::transposed;
+    set_axes(g, pair_of(l, "kernel", {1, 1}), pair_of(l, "stride", {1, 1}), pair_of(l, "padding", {0, 0}),
+             pair_of(l, "dilation", {1, 1}));
+  } else if (type == "resize") {
+    g.rule = SpatialRule::resize;
+    g.nearest = l.value("mode", "bilinear") == "nearest";
+    g.align_corners = l.contains("align_corners") && l["align_corners"].is_boolean() && l["align_corners"].get<bool>();
+  } else if (type == "global_avgpool") {
+    g.rule = SpatialRule::global;
+  } else if (type == "batchnorm" || type == "relu" || type == "leaky_relu" || type == "dropout" ||
+             type == "identity") {
+    g.rule = SpatialRule::pointwise;
+  } else if (type == "concat" || type == "add") {
+    g.rule = SpatialRule::merge;
+    g.data_inputs = l.contains("from") ? l["from"].size() : 1;
+  }
+  return g;
+}
+
+}  // namespace atrous

@@ -1,0 +1,34 @@
+#pragma once
+// Public entry points of the model language: read a model file into a
+// ResolvedModel (model/resolved.hpp). Building the graph is model/build.hpp.
+//
+//   ResolvedModel m = load_model("configs/models/context_basic.yaml", {.overrides = {"classes=8"}});
+//   Graph g = build_graph(m);   // validates shapes too; every error names file:line:column
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/resolved.hpp"
+#include "nn/layer.hpp"
+
+namespace atrous {
+
+struct ModelOptions {
+  // Hydra-style "key=value" overrides, applied in order ("width=32", "input.height=96").
+  std::vector<std::string> overrides;
+  // Replaces the declared input shape (the CLI's --input CxHxW).
+  std::optional<Shape> input;
+  // Extra directories searched for `block: name` (as name.yaml), after the
+  // `blocks` directory beside the using file's directory.
+  std::vector<std::string> block_dirs;
+};
+
+ResolvedModel load_model(const std::string& path, const ModelOptions& options = {});
+// For tests and tools: `name` stands for the file in locations.
+ResolvedModel load_model_string(const std::string& yaml, const std::string& name = "<model>",
+                                const ModelOptions& options = {});
+
+// Parses "CxHxW" (e.g. "3x64x64") for --input.
+Shape parse_shape(const std::string& text);
+
+}  // namespace atrous

@@ -1,0 +1,215 @@
+#include "model/receptive_field.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "model/geometry.hpp"
+
+namespace atrous {
+
+using nlohmann::json;
+
+Fraction Fraction::of(int64_t num, int64_t den) {
+  check(den != 0, "fraction with a zero denominator");
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  const int64_t g = std::gcd(num < 0 ? -num : num, den);
+  return g > 1 ? Fraction{num / g, den / g} : Fraction{num, den};
+}
+
+std::string Fraction::str() const { return den == 1 ? std::to_string(num) : fmt::format("{}/{}", num, den); }
+
+std::string ReceptiveField::str() const {
+  if (!known) return "?";
+  if (global) return "global";
+  return h.size == w.size ? std::to_string(h.size) : fmt::format("{}x{}", h.size, w.size);
+}
+
+std::string ReceptiveField::jump_str() const {
+  if (!known) return "?";
+  return h.jump == w.jump ? h.jump.str() : fmt::format("{}x{}", h.jump.str(), w.jump.str());
+}
+
+namespace {
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+struct Interval {
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  bool global = false, unknown = false;
+  bool empty() const { return lo > hi && !global; }
+  void unite(const Interval& o) {
+    lo = std::min(lo, o.lo);
+    hi = std::max(hi, o.hi);
+    global = global || o.global;
+    unknown = unknown || o.unknown;
+  }
+};
+
+// One axis of the whole graph.
+class AxisSolver {
+ public:
+  struct Node {
+    LayerGeometry geo;
+    AxisGeometry ax;
+    std::vector<int> inputs;    // tensor indices (0 is the model input)
+    int64_t in = 0, out = 0;    // sizes along this axis (first input, output)
+  };
+  explicit AxisSolver(std::vector<Node> nodes) : nodes_(std::move(nodes)), memo_(nodes_.size()) {}
+
+  Interval at(int t, int64_t o) {
+    if (t == 0) return Interval{o, o};
+    auto it = memo_[t].find(o);
+    if (it != memo_[t].end()) return it->second;
+    const Node& n = nodes_[t];
+    Interval r;
+    const AxisGeometry& a = n.ax;
+    switch (n.geo.rule) {
+      case SpatialRule::window:
+        for (int64_t k = 0; k < a.kernel; ++k) r.unite(at(n.inputs[0], o * a.stride - a.padding + k * a.dilation));
+        break;
+      case SpatialRule::transposed:
+        for (int64_t k = 0; k < a.kernel; ++k) {
+          const int64_t num = o + a.padding - k * a.dilation;
+          if (num % a.stride == 0) r.unite(at(n.inputs[0], num / a.stride));
+        }
+        break;
+      case SpatialRule::resize: {
+        if (n.geo.nearest) {
+          r.unite(at(n.inputs[0], floor_div(o * n.in, n.out)));
+        } else if (n.geo.align_corners) {
+          if (n.out <= 1) {
+            r.unite(at(n.inputs[0], 0));
+          } else {
+            const int64_t i0 = floor_div(o * (n.in - 1), n.out - 1);
+            r.unite(at(n.inputs[0], i0));
+            if ((o * (n.in - 1)) % (n.out - 1) != 0) r.unite(at(n.inputs[0], i0 + 1));
+          }
+        } else {
+          // x = ((2o + 1) * in - out) / (2 * out)
+          const int64_t num = (2 * o + 1) * n.in - n.out, den = 2 * n.out;
+          const int64_t i0 = floor_div(num, den);
+          r.unite(at(n.inputs[0], i0));
+          if (num - i0 * den != 0) r.unite(at(n.inputs[0], i0 + 1));
+        }
+        break;
+      }
+      case SpatialRule::global:
+        r.global = true;
+        r.unite(at(n.inputs[0], o));  // keeps the unknown flag of what came before
+        break;
+      case SpatialRule::pointwise:
+        r = at(n.inputs[0], o);
+        break;
+      case SpatialRule::merge:
+        for (int in : n.inputs) r.unite(at(in, o));
+        break;
+      case SpatialRule::unknown:
+        r = at(n.inputs[0], o);
+        r.unknown = true;
+        break;
+    }
+    memo_[t][o] = r;
+    return r;
+  }
+
+  // Largest extent over a window of output positions.
+  Interval widest(int t, int64_t& size) {
+    size = 0;
+    Interval flags;
+    for (int64_t o = 0; o < kReceptiveFieldWindow; ++o) {
+      const Interval r = at(t, o);
+      flags.global = flags.global || r.global;
+      flags.unknown = flags.unknown || r.unknown;
+      if (!r.empty() && !r.global) size = std::max(size, r.hi - r.lo + 1);
+    }
+    return flags;
+  }
+
+  Fraction jump(int t) {
+    if (t == 0) return {};
+    if (jumps_.count(t)) return jumps_[t];
+    const Node& n = nodes_[t];
+    const Fraction j = jump(n.inputs.empty() ? 0 : n.inputs[0]);
+    Fraction r = j;
+    switch (n.geo.rule) {
+      case SpatialRule::window: r = j * Fraction::of(n.ax.stride, 1); break;
+      case SpatialRule::transposed: r = j * Fraction::of(1, n.ax.stride); break;
+      case SpatialRule::resize:
+        r = n.geo.align_corners && n.out > 1 ? j * Fraction::of(n.in - 1, n.out - 1)
+                                             : j * Fraction::of(n.in, n.out);
+        break;
+      case SpatialRule::global: r = j * Fraction::of(std::max<int64_t>(n.in, 1), 1); break;
+      default: break;
+    }
+    return jumps_[t] = r;
+  }
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<std::unordered_map<int64_t, Interval>> memo_;
+  std::map<int, Fraction> jumps_;
+};
+
+}  // namespace
+
+std::map<std::string, ReceptiveField> receptive_fields(const json& spec, const std::map<std::string, Shape>& shapes) {
+  const json& layers = spec.at("layers");
+  std::map<std::string, int> index{{"input", 0}};
+  std::vector<AxisSolver::Node> hs(1), ws(1);
+  auto shape_of = [&](const std::string& name) {
+    auto it = shapes.find(name);
+    check(it != shapes.end(), "receptive fields: no shape for tensor '{}'", name);
+    return it->second;
+  };
+  for (const auto& l : layers) {
+    const std::string name = l.at("name").get<std::string>();
+    AxisSolver::Node h, w;
+    h.geo = w.geo = layer_geometry(l);
+    h.ax = h.geo.h;
+    w.ax = w.geo.w;
+    const auto from = l.at("from").get<std::vector<std::string>>();
+    for (size_t i = 0; i < from.size() && i < h.geo.data_inputs; ++i) {
+      const int id = index.at(from[i]);
+      h.inputs.push_back(id);
+      w.inputs.push_back(id);
+    }
+    check(!h.inputs.empty(), "receptive fields: layer '{}' has no input", name);
+    const Shape in = shape_of(from[0]), out = shape_of(name);
+    h.in = in.h;
+    h.out = out.h;
+    w.in = in.w;
+    w.out = out.w;
+    index[name] = static_cast<int>(hs.size());
+    hs.push_back(std::move(h));
+    ws.push_back(std::move(w));
+  }
+  AxisSolver sh(std::move(hs)), sw(std::move(ws));
+  std::map<std::string, ReceptiveField> out;
+  for (const auto& l : layers) {
+    const std::string name = l.at("name").get<std::string>();
+    const int t = index.at(name);
+    ReceptiveField rf;
+    const Interval fh = sh.widest(t, rf.h.size);
+    const Interval fw = sw.widest(t, rf.w.size);
+    rf.global = fh.global || fw.global;
+    rf.known = !fh.unknown && !fw.unknown;
+    rf.h.jump = sh.jump(t);
+    rf.w.jump = sw.jump(t);
+    out[name] = rf;
+  }
+  return out;
+}
+
+}  // namespace atrous
