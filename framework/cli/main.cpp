@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ATROUS_VERSION));
   atrous::cli::add_info_command(app);
+  atrous::cli::add_data_command(app);
   // BENCH_PENDING atrous::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
