@@ -75,8 +75,8 @@ void stats(const DataOptions& o, int64_t limit) {
   const auto weights = inverse_frequency_weights(counts);
   const auto names = config.dataset->class_names();
   const int64_t images = limit > 0 ? std::min(limit, config.dataset->size(split)) : config.dataset->size(split);
-  fmt::print("# {} split of {}: {} images, {} classes, {} channels\n", o.split, config.dataset->type(), images,
-             config.dataset->classes(), config.dataset->channels());
+  fmt::print("# {} split of {}: {} images, {} classes, {} channel{}\n", o.split, config.dataset->type(), images,
+             config.dataset->classes(), config.dataset->channels(), config.dataset->channels() == 1 ? "" : "s");
   fmt::print("{:>5}  {:<14} {:>12} {:>9} {:>8}\n", "class", "name", "pixels", "fraction", "weight");
   for (size_t c = 0; c < counts.size(); ++c)
     fmt::print("{:>5}  {:<14} {:>12} {:>9.5f} {:>8.4f}\n", c, names[c], counts[c], freq[c], weights[c]);

@@ -114,7 +114,9 @@ Augment read_augment(const ConfigReader& r) {
   Augment a;
   a.scales = r.get_numbers("scales", {}, 0.05, 8.0);
   if (r.has("scale_range")) {
-    if (!a.scales.empty()) r.fail("scale_range", "give either 'scales' (a list to pick from) or 'scale_range', not both");
+    if (!a.scales.empty())
+      r.fail("scale_range", fmt::format("give either '{}' (scales to pick from) or '{}' (a range), not both",
+                                        r.key_name("scales"), r.key_name("scale_range")));
     a.scale_range = r.get_range("scale_range", {1.0, 1.0}, 0.05, 8.0);
   }
   if (r.has("crop")) a.crop = r.get_size("crop", {0, 0}, 1);
