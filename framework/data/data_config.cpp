@@ -12,10 +12,12 @@ namespace atrous {
 namespace {
 
 // A dataset whose keys have been read but which is not built yet: building may
-// touch the disk, and typos should be reported before that.
+// touch the disk, and typos should be reported before that. `check` runs after
+// the typo check and may report errors located in the config.
 struct Pending {
   int64_t channels;
   std::function<std::shared_ptr<const Dataset>()> make;
+  std::function<void(const ConfigReader&)> check = [](const ConfigReader&) {};
 };
 
 Pending read_dataset(const std::string& type, const ConfigReader& r) {
@@ -28,7 +30,8 @@ Pending read_dataset(const std::string& type, const ConfigReader& r) {
     return {p.channels, [p] { return std::make_shared<FashionScenesDataset>(p); }};
   }
   auto p = FolderDataset::read_params(r);
-  return {3, [p] { return std::make_shared<FolderDataset>(p); }};
+  return {3, [p] { return std::make_shared<FolderDataset>(p); },
+          [p](const ConfigReader& reader) { FolderDataset::check_root(p, reader); }};
 }
 
 }  // namespace
@@ -43,6 +46,7 @@ DataConfig load_data_config(const ConfigDoc& doc, const std::string& pointer) {
   config.train.augment = read_augment(r.child("augment"));
   config.train.normalize = config.val.normalize = read_normalize(r.child("normalize"), pending.channels);
   r.finish();
+  pending.check(r);
   config.dataset = pending.make();
   return config;
 }

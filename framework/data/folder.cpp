@@ -63,11 +63,6 @@ FolderDataset::FolderDataset(FolderParams params) : params_(std::move(params)) {
 FolderParams FolderDataset::read_params(const ConfigReader& r) {
   FolderParams p;
   p.root = r.get_string("root", p.root);
-  // Checked here too (the constructor checks again) so that the error points into the config.
-  if (!std::filesystem::is_directory(p.root))
-    r.fail("root", fmt::format("folder dataset root '{}' is not a directory (relative paths start at the working "
-                               "directory, {})",
-                               p.root, std::filesystem::current_path().string()));
   p.images = r.get_string("images", p.images);
   p.masks = r.get_string("masks", p.masks);
   p.lists = r.get_string("lists", p.lists);
@@ -85,6 +80,13 @@ FolderParams FolderDataset::read_params(const ConfigReader& r) {
     s.finish();
   }
   return p;
+}
+
+void FolderDataset::check_root(const FolderParams& p, const ConfigReader& r) {
+  if (!std::filesystem::is_directory(p.root))
+    r.fail("root", fmt::format("folder dataset root '{}' is not a directory (relative paths start at the working "
+                               "directory, {})",
+                               p.root, std::filesystem::current_path().string()));
 }
 
 nlohmann::json FolderDataset::params() const {

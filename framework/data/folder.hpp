@@ -37,6 +37,9 @@ class FolderDataset : public Dataset {
   explicit FolderDataset(FolderParams params);
   // Reads the parameters from a data config (defaults for absent keys).
   static FolderParams read_params(const ConfigReader& reader);
+  // The root must exist: an error located at the config's 'root' key (the
+  // constructor checks too, without a location).
+  static void check_root(const FolderParams& params, const ConfigReader& reader);
 
   std::string type() const override { return "folder"; }
   int64_t classes() const override { return params_.classes; }

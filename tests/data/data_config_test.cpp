@@ -89,6 +89,8 @@ TEST(DataConfig, ErrorsSayWhereAndWhat) {
   EXPECT_TRUE(contains(e, "d.yaml:1:") && contains(e, "'augment' must be a mapping")) << e;
   e = error_of("type: fashion_scenes\nchannels: 2\n");
   EXPECT_TRUE(contains(e, "d.yaml:2:1:") && contains(e, "'channels'")) << e;
+  e = error_of("type: folder\nroot: /nonexistent/voc\n");
+  EXPECT_TRUE(contains(e, "d.yaml:2:1:") && contains(e, "'/nonexistent/voc' is not a directory")) << e;
   e = error_of("type: folder\ntrain: {lists: x}\n");
   EXPECT_TRUE(contains(e, "d.yaml:2:") && contains(e, "'train.lists'")) << e;
 }
