@@ -3,6 +3,8 @@
 #include <cmath>
 #include <fstream>
 
+#include <zlib.h>
+
 #include "core/error.hpp"
 #include "data_test_support.hpp"
 #include "image/jpeg.hpp"
@@ -68,6 +70,59 @@ TEST(ImageIo, PalettePngYieldsIndicesNotColours) {
   // A greyscale PNG's values are labels too.
   write_png(dir / "grey.png", labels);
   EXPECT_EQ(read_png_indices(dir / "grey.png").pixels, labels.pixels);
+}
+
+// A PNG written byte by byte (independently of libpng's writer): a palette
+// image of the given bit depth, rows packed high bits first as the PNG spec says.
+void write_packed_palette_png(const std::string& path, int depth, const Image& indices) {
+  auto be32 = [](std::string& out, uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) out += char((v >> s) & 0xFF);
+  };
+  std::string file = "\x89PNG\r\n\x1a\n";
+  auto chunk = [&](const std::string& type, const std::string& data) {
+    be32(file, uint32_t(data.size()));
+    const std::string body = type + data;
+    file += body;
+    be32(file, uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
+  };
+  std::string ihdr;
+  be32(ihdr, uint32_t(indices.width));
+  be32(ihdr, uint32_t(indices.height));
+  ihdr += char(depth);
+  ihdr += std::string("\x03\x00\x00\x00", 4);  // palette, deflate, no filter, no interlace
+  chunk("IHDR", ihdr);
+  std::string plte;
+  for (int i = 0; i < (1 << depth); ++i) plte += std::string{char(i * 10), char(255 - i), char(i)};
+  chunk("PLTE", plte);
+  std::string raw;
+  for (int64_t y = 0; y < indices.height; ++y) {
+    raw += '\0';  // filter: none
+    int acc = 0, bits = 0;
+    for (int64_t x = 0; x < indices.width; ++x) {
+      acc = (acc << depth) | indices.at(y, x);
+      bits += depth;
+      if (bits == 8) raw += char(acc), acc = 0, bits = 0;
+    }
+    if (bits > 0) raw += char(acc << (8 - bits));
+  }
+  uLongf size = compressBound(uLong(raw.size()));
+  std::string z(size, '\0');
+  compress(reinterpret_cast<Bytef*>(z.data()), &size, reinterpret_cast<const Bytef*>(raw.data()), uLong(raw.size()));
+  z.resize(size);
+  chunk("IDAT", z);
+  chunk("IEND", "");
+  std::ofstream(path, std::ios::binary) << file;
+}
+
+TEST(ImageIo, LowBitDepthPalettePngsYieldUnscaledIndices) {
+  TempDir dir("packed");
+  for (int depth : {1, 2, 4}) {
+    Image labels(3, 7, 1);  // 7 columns: rows end mid-byte
+    for (size_t i = 0; i < labels.pixels.size(); ++i) labels.pixels[i] = uint8_t((i * 5 + 1) % (1 << depth));
+    const std::string path = dir / ("d" + std::to_string(depth) + ".png");
+    write_packed_palette_png(path, depth, labels);
+    EXPECT_EQ(read_png_indices(path).pixels, labels.pixels) << "depth " << depth;
+  }
 }
 
 TEST(ImageIo, VocPaletteKnownEntries) {
