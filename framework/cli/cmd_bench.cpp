@@ -9,15 +9,22 @@
 #include "bench/reference_models.hpp"
 #include "cli/commands.hpp"
 #include "core/context.hpp"
+#include "model/build.hpp"
+#include "model/load.hpp"
 
 namespace atrous::cli {
 
 namespace {
 
+bool is_model_file(const std::string& name) {
+  return name.size() > 5 && (name.ends_with(".yaml") || name.ends_with(".yml"));
+}
+
 struct BenchArgs {
   std::vector<std::string> models;
   int threads = 0;
   bench::BenchOptions options;
+  std::vector<std::string> overrides;
   bool no_fuse = false, torch = false, layers = false, no_peak = false;
   std::string format = "table";
 };
@@ -53,17 +60,34 @@ void run(BenchArgs& a) {
                         {"train_gflops_per_s", peak->train_gflops_per_s}};
   std::vector<bench::BenchResult> results;
   for (const auto& name : a.models) {
-    const auto& spec = bench::reference_model(name);
     bench::BenchOptions o = a.options;
     o.fuse = !a.no_fuse;
-    if (o.batch == 0) o.batch = spec.batch;
-    if (o.height == 0) o.height = spec.height;
-    if (o.width == 0) o.width = spec.width;
-    Graph g = bench::build_reference_model(name);
-    fmt::print(stderr, "bench: {} ({}x3x{}x{}) ...\n", name, o.batch, o.height, o.width);
-    results.push_back(bench::run_benchmark(name, g, o));
+    const bool is_file = is_model_file(name);
+    Graph g;
+    std::string label = name;
+    if (is_file) {
+      // A model file: its declared input size, batch 8 unless --batch says otherwise.
+      ModelOptions mo;
+      mo.overrides = a.overrides;
+      const ResolvedModel m = load_model(name, mo);
+      label = m.name();
+      g = build_graph(m);
+      if (o.batch == 0) o.batch = 8;
+      if (o.height == 0) o.height = m.spec["input"]["height"].get<int64_t>();
+      if (o.width == 0) o.width = m.spec["input"]["width"].get<int64_t>();
+    } else {
+      const auto& spec = bench::reference_model(name);
+      if (o.batch == 0) o.batch = spec.batch;
+      if (o.height == 0) o.height = spec.height;
+      if (o.width == 0) o.width = spec.width;
+      g = bench::build_reference_model(name);
+    }
+    fmt::print(stderr, "bench: {} ({}x{}x{}x{}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width);
+    results.push_back(bench::run_benchmark(label, g, o));
     nlohmann::json j = results.back().to_json();
-    if (a.torch) {
+    if (a.torch && is_file) {
+      j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
+    } else if (a.torch) {
       std::string why;
       auto t = bench::run_torch_reference(name, thread_count(), o.warmup, o.steps, &why);
       if (t && t->contains("models") && !(*t)["models"].empty()) {
@@ -89,12 +113,12 @@ void run(BenchArgs& a) {
   fmt::print("\n");
   for (const auto& j : out["models"]) {
     const double gfs = j["train_gflops_per_s"];
-    fmt::print("{:<20} {:>10} {:>9.3f} {:>12} {:>10.2f} {:>10.2f} {:>10.1f} {:>7.0f}%",
+    fmt::print("{:<20} {:>10} {:>9.3f} {:>12} {:>10.2f} {:>10.2f} {:>10.1f} {:>8}",
                j["model"].get<std::string>(), j["params"].get<int64_t>(), j["gflops_per_image"].get<double>(),
                fmt::format("{}x{}x{}", j["batch"].get<int64_t>(), j["height"].get<int64_t>(),
                            j["width"].get<int64_t>()),
                j["train_img_per_s"].get<double>(), j["infer_img_per_s"].get<double>(), gfs,
-               peak ? 100.0 * gfs / peak->train_gflops_per_s : 0.0);
+               peak ? fmt::format("{:.0f}%", 100.0 * gfs / peak->train_gflops_per_s) : std::string("-"));
     if (j.contains("torch")) {
       const double tt = j["torch"]["train_img_per_s"], ti = j["torch"]["infer_img_per_s"];
       fmt::print(" {:>11.2f} {:>11.2f} {:>6.2f}x {:>6.2f}x", tt, ti, j["train_img_per_s"].get<double>() / tt,
@@ -117,8 +141,10 @@ void add_bench_command(CLI::App& app) {
   auto* sub = app.add_subcommand("bench", "Time training and inference of the reference models");
   std::vector<std::string> names{"all"};
   for (const auto& m : bench::reference_models()) names.push_back(m.name);
-  sub->add_option("--model", a.models, "Reference model(s): all (default) or names")
-      ->check(CLI::IsMember(names));
+  sub->add_option("--model", a.models,
+                  "Reference model(s) (all, the default, or names) or model files (configs/models/*.yaml)")
+      ->check(CLI::IsMember(names) | CLI::ExistingFile);
+  sub->add_option("--set", a.overrides, "Model parameter overrides for model files (key=value)");
   add_threads_option(*sub, a.threads);
   sub->add_option("--warmup", a.options.warmup, "Untimed steps first (default 3)");
   sub->add_option("--steps", a.options.steps, "Timed steps (default 10); the median is reported");
