@@ -233,6 +233,26 @@ class BroadcastKernel : public Kernel {
   CachedReorder src_reorder, ds_reorder;
 };
 
+// Same size in and out (e.g. `like: input` on a full-resolution model): every
+// mode is the identity, so copy instead of running an interpolation.
+class CopyKernel : public Kernel {
+ public:
+  explicit CopyKernel(const md_t& in) : md(in) {}
+  md_t output_desc() const override { return md; }
+  void forward(const Inputs& in, Tensor& out) override {
+    cpu_stream().wait();
+    std::memcpy(out.data(), in[0]->data(), md.get_size());
+  }
+  void backward(const Inputs&, const Tensor&, const Tensor& grad_out, const std::vector<Tensor*>& grad_in) override {
+    if (!grad_in[0]) return;
+    cpu_stream().wait();
+    std::memcpy(grad_in[0]->data(), grad_out.data(), md.get_size());
+  }
+
+ private:
+  md_t md;
+};
+
 }  // namespace
 
 std::unique_ptr<Kernel> Resize::make_kernel(const std::vector<md_t>& inputs, bool) {
@@ -240,6 +260,7 @@ std::unique_ptr<Kernel> Resize::make_kernel(const std::vector<md_t>& inputs, boo
   for (const auto& md : inputs) dims.push_back(md.dims());
   const Dims& x = dims[0];
   const Dims y = output_dims(dims);
+  if (x == y) return std::make_unique<CopyKernel>(inputs[0]);
   if (x[2] == 1 && x[3] == 1) return std::make_unique<BroadcastKernel>(x, y);
   if (mode_ == Mode::bilinear && !align_corners_)
     return std::make_unique<DnnlResizeKernel>(algorithm::resampling_linear, inputs[0], y);

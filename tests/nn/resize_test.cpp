@@ -62,6 +62,9 @@ const ResizeCase kCases[] = {
     {"nearest_down", 2, 2, 9, 7, 4, 3, false, false, Target::size, 0, kPlain},
     {"nearest_down_blocked", 1, 5, 9, 7, 4, 3, false, false, Target::size, 0, kBlocked},
     {"nearest_like", 1, 3, 3, 5, 7, 8, false, false, Target::like, 0, kPlain},
+    // Same size in and out: the identity (copy) path.
+    {"bilinear_same_size_like", 2, 3, 5, 6, 5, 6, true, false, Target::like, 0, kPlain},
+    {"bilinear_same_size_blocked", 1, 5, 4, 4, 4, 4, true, true, Target::size, 0, kBlocked},
 };
 
 json resize_attrs(const ResizeCase& tc) {
