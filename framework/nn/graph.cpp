@@ -312,6 +312,13 @@ double Graph::flops(int64_t height, int64_t width) const {
   return total;
 }
 
+std::vector<std::pair<std::string, std::string>> Graph::implementations() const {
+  check(current_ != nullptr, "implementations() before forward()");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < nodes_.size(); ++i) out.emplace_back(nodes_[i].name, current_->kernels[i]->implementation());
+  return out;
+}
+
 std::vector<LayerTiming> Graph::timings() const { return timings_; }
 
 void Graph::reset_timings() {

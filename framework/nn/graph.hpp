@@ -69,6 +69,9 @@ class Graph {
   double flops(int64_t height, int64_t width) const;
   std::vector<std::pair<std::string, double>> layer_flops(int64_t height, int64_t width) const;
 
+  // The implementation of each layer's kernel in the most recent pass (layer name, text).
+  std::vector<std::pair<std::string, std::string>> implementations() const;
+
   void set_profiling(bool on) { profiling_ = on; }
   std::vector<LayerTiming> timings() const;
   void reset_timings();

@@ -44,6 +44,9 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual md_t output_desc() const = 0;
+  // The implementation running this kernel (e.g. oneDNN's "jit:avx512_core"), for
+  // benchmarks and tests; empty when there is nothing to say.
+  virtual std::string implementation() const { return ""; }
   virtual void forward(const Inputs& in, Tensor& out) = 0;
   // Writes (overwrites) the gradients of the inputs whose grad_in entry is not null,
   // and of the layer's trainable parameters. grad_out has out's descriptor; each

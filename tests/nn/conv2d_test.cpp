@@ -50,6 +50,9 @@ const ConvCase kCases[] = {
     {"pointwise", {2, 5, 4, 5, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1}, true},
     {"wide16", {1, 16, 6, 6, 32, 3, 3, 1, 1, 2, 2, 2, 2, 1}, true},
     {"even_kernel_stride2", {1, 3, 8, 8, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1}, true},
+    // Padding wider than oneDNN's JIT unroll: these run on its gemm path.
+    {"dilation16_gemm", {1, 32, 20, 18, 32, 3, 3, 1, 1, 16, 16, 16, 16, 1}, true},
+    {"dilation8_gemm_64", {2, 32, 12, 12, 64, 3, 3, 1, 1, 8, 8, 8, 8, 1}, false},
 };
 
 TEST_P(ConvCases, ForwardMatchesNaiveReference) {
@@ -81,6 +84,14 @@ TEST_P(ConvCases, GradientsMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Conv2d, ConvCases, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.label); });
+
+TEST(Conv2d, ReportsItsImplementation) {
+  ConvCase tc{"d16", {2, 32, 40, 40, 32, 3, 3, 1, 1, 16, 16, 16, 16, 1}, true};
+  Graph g = conv_graph(tc);
+  g.init(1);
+  g.forward(testing::random_tensor({2, 32, 40, 40}, 3), true);
+  EXPECT_FALSE(g.implementations()[0].second.empty());
+}
 
 TEST(Conv2d, OutputSizeFollowsTheFormula) {
   EXPECT_EQ(ConvGeometry::out_size(64, 3, 1, 1, 1), 64);
