@@ -47,7 +47,8 @@ Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed) 
 nlohmann::json BenchResult::to_json() const {
   nlohmann::json layers_json = nlohmann::json::array();
   for (const auto& l : layers)
-    layers_json.push_back({{"name", l.name}, {"type", l.type}, {"forward_ms", l.forward_ms},
+    layers_json.push_back({{"name", l.name}, {"type", l.type}, {"implementation", l.implementation},
+                           {"forward_ms", l.forward_ms},
                            {"backward_ms", l.backward_ms}, {"gflops", l.gflops}});
   return {{"model", model},
           {"params", params},
@@ -107,9 +108,10 @@ BenchResult run_benchmark(const std::string& model_name, Graph& graph, const Ben
     graph.set_profiling(false);
     auto flops = graph.layer_flops(o.height, o.width);
     auto timings = graph.timings();
+    auto impls = graph.implementations();
     for (size_t i = 0; i < timings.size(); ++i) {
       const auto& t = timings[i];
-      r.layers.push_back({t.name, t.type, t.forward_ms / profiled, t.backward_ms / profiled,
+      r.layers.push_back({t.name, t.type, impls[i].second, t.forward_ms / profiled, t.backward_ms / profiled,
                           flops[i].second * static_cast<double>(o.batch) / 1e9});
     }
   }

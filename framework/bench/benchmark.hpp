@@ -21,7 +21,7 @@ struct BenchOptions {
 };
 
 struct LayerTime {
-  std::string name, type;
+  std::string name, type, implementation;
   double forward_ms = 0, backward_ms = 0, gflops = 0;  // per step; forward GFLOPs for the whole batch
 };
 

@@ -33,13 +33,14 @@ void print_layers(const bench::BenchResult& r) {
   double total = 0;
   for (const auto& l : r.layers) total += l.forward_ms + l.backward_ms;
   fmt::print("\n{} per layer (ms per training step; forward GFLOP for the batch):\n", r.model);
-  fmt::print("  {:<22} {:<15} {:>9} {:>9} {:>7} {:>8} {:>9}\n", "layer", "type", "fwd ms", "bwd ms", "share",
-             "GFLOP", "GFLOP/s");
+  fmt::print("  {:<22} {:<15} {:>9} {:>9} {:>7} {:>8} {:>9}  {}\n", "layer", "type", "fwd ms", "bwd ms", "share",
+             "GFLOP", "GFLOP/s", "implementation");
   for (const auto& l : r.layers) {
     const double ms = l.forward_ms + l.backward_ms;
     const double rate = ms > 0 ? 3.0 * l.gflops / (ms / 1000.0) : 0.0;
-    fmt::print("  {:<22} {:<15} {:>9.2f} {:>9.2f} {:>6.1f}% {:>8.3f} {:>9.1f}\n", l.name, l.type, l.forward_ms,
-               l.backward_ms, total > 0 ? 100.0 * ms / total : 0.0, l.gflops, l.gflops > 0 ? rate : 0.0);
+    fmt::print("  {:<22} {:<15} {:>9.2f} {:>9.2f} {:>6.1f}% {:>8.3f} {:>9.1f}  {}\n", l.name, l.type, l.forward_ms,
+               l.backward_ms, total > 0 ? 100.0 * ms / total : 0.0, l.gflops, l.gflops > 0 ? rate : 0.0,
+               l.implementation);
   }
 }
 
