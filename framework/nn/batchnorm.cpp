@@ -117,7 +117,10 @@ class BatchNormKernel : public Kernel {
     if (!grad_in[0] && !L.affine()) return;
     ensure_backward();
     args_t args;
-    args[DNNL_ARG_SRC] = as_layout(*in[0], bwd_pd_.src_desc(), src_buf_, src_reorder_);
+    // The forward pass already put this input in the compute layout.
+    const bool reuse = in[0]->desc() != bwd_pd_.src_desc() && !src_buf_.empty() &&
+                       src_buf_.desc() == bwd_pd_.src_desc();
+    args[DNNL_ARG_SRC] = reuse ? src_buf_.memory() : as_layout(*in[0], bwd_pd_.src_desc(), src_buf_, src_reorder_);
     args[DNNL_ARG_DIFF_DST] = as_layout(grad_out, bwd_pd_.diff_dst_desc(), dd_buf_, dd_reorder_);
     add_stats_and_params(args);
     // oneDNN always writes diff_src: into grad_in directly when it can.
