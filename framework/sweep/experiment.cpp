@@ -1,0 +1,224 @@
+#include "sweep/experiment.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace atrous {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::set<std::string> kDocuments = {"model", "data", "train"};
+const std::set<std::string> kTopKeys = {"name", "description", "base", "variants", "grid", "seeds", "report"};
+
+std::string join_pointer(const std::string& parent, const std::string& key) {
+  std::string escaped;
+  for (char c : key) {
+    if (c == '~') escaped += "~0";
+    else if (c == '/') escaped += "~1";
+    else escaped += c;
+  }
+  return parent + "/" + escaped;
+}
+
+// A JSON value written back as an override's right-hand side: YAML flow syntax is
+// a superset of JSON, so dump() round-trips through ConfigDoc's parser (strings
+// stay quoted, so "a: b" cannot be misread as a mapping).
+std::string override_value(const nlohmann::json& v) { return v.dump(); }
+std::string display_value(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Reads a mapping of {model|data|train: path} and "document.key: value" entries.
+void read_documents(const ExperimentSpec& spec, const nlohmann::json& node, const std::string& pointer,
+                    std::map<std::string, std::string>& files, std::vector<std::string>& overrides,
+                    bool allow_set) {
+  if (node.is_null()) return;
+  if (!node.is_object()) spec.fail(pointer, "expected a mapping of files (model, data, train) and dotted overrides");
+  for (const auto& [key, value] : node.items()) {
+    const std::string at = join_pointer(pointer, key);
+    if (kDocuments.count(key)) {
+      if (!value.is_string()) spec.fail(at, fmt::format("'{}' expects a file path", key));
+      files[key] = locate_config_file(spec, value.get<std::string>(), at);
+    } else if (allow_set && key == "set") {
+      if (!value.is_object()) spec.fail(at, "'set' expects a mapping of dotted keys to values");
+      for (const auto& [k, v] : value.items()) {
+        const auto dot = k.find('.');
+        if (dot == std::string::npos || !kDocuments.count(k.substr(0, dot)))
+          spec.fail(join_pointer(at, k), fmt::format("override '{}' must start with model., data. or train.", k));
+        overrides.push_back(k + "=" + override_value(v));
+      }
+    } else {
+      const auto dot = key.find('.');
+      if (dot == std::string::npos || !kDocuments.count(key.substr(0, dot)))
+        spec.fail(at, fmt::format("unknown key '{}': expected model, data, train{} or a dotted override "
+                                  "(model.<key>, data.<key>, train.<key>)",
+                                  key, allow_set ? ", set" : ""));
+      overrides.push_back(key + "=" + override_value(value));
+    }
+  }
+}
+
+}  // namespace
+
+std::string locate_config_file(const ExperimentSpec& spec, const std::string& name, const std::string& pointer) {
+  const fs::path given(name);
+  const fs::path here = fs::path(spec.file).parent_path();
+  std::vector<fs::path> candidates{given};
+  if (given.is_relative()) {
+    candidates.push_back(here / given);
+    candidates.push_back(here.parent_path() / given);
+  }
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c)) return c.lexically_normal().string();
+  std::string tried;
+  for (const auto& c : candidates) tried += (tried.empty() ? "" : ", ") + c.lexically_normal().string();
+  spec.fail(pointer, fmt::format("file '{}' not found (tried {})", name, tried));
+}
+
+ExperimentSpec load_experiment(const std::string& path) {
+  ExperimentSpec spec;
+  spec.file = path;
+  spec.doc = ConfigDoc::load_file(path);
+  const nlohmann::json& root = spec.doc.root();
+  if (!root.is_object()) spec.fail("", "an experiment spec must be a mapping");
+  for (const auto& [key, value] : root.items())
+    if (!kTopKeys.count(key))
+      spec.fail("/" + key, fmt::format("unknown key '{}' (expected one of: base, description, grid, name, report, "
+                                       "seeds, variants)",
+                                       key));
+
+  if (!root.contains("name") || !root["name"].is_string() || root["name"].get<std::string>().empty())
+    spec.fail(root.contains("name") ? "/name" : "", "missing key 'name' (a non-empty string)");
+  spec.name = root["name"].get<std::string>();
+  if (root.contains("description")) {
+    if (!root["description"].is_string()) spec.fail("/description", "'description' expects a string");
+    spec.description = root["description"].get<std::string>();
+  }
+
+  if (!root.contains("base")) spec.fail("", "missing key 'base' (model, data and train files)");
+  read_documents(spec, root["base"], "/base", spec.base_files, spec.base_overrides, /*allow_set=*/true);
+  for (const auto& doc : kDocuments)
+    if (!spec.base_files.count(doc)) spec.fail("/base", fmt::format("'base' must name a {} file", doc));
+
+  if (!root.contains("variants") || !root["variants"].is_object() || root["variants"].empty())
+    spec.fail(root.contains("variants") ? "/variants" : "",
+              "'variants' must be a non-empty mapping of variant names to overrides (use `name: {}` for the base)");
+  for (const auto& [name, value] : root["variants"].items()) {
+    VariantSpec v;
+    v.name = name;
+    v.pointer = join_pointer("/variants", name);
+    read_documents(spec, value, v.pointer, v.files, v.overrides, /*allow_set=*/false);
+    spec.variants.push_back(std::move(v));
+  }
+  // nlohmann's object iterates keys sorted; the file's order is what users wrote,
+  // so restore it from the recorded source lines.
+  std::stable_sort(spec.variants.begin(), spec.variants.end(), [&](const VariantSpec& a, const VariantSpec& b) {
+    const auto la = spec.doc.where(a.pointer), lb = spec.doc.where(b.pointer);
+    return std::pair(la.line, la.column) < std::pair(lb.line, lb.column);
+  });
+
+  if (root.contains("grid")) {
+    const auto& grid = root["grid"];
+    if (!grid.is_object()) spec.fail("/grid", "'grid' expects a mapping of dotted keys to lists of values");
+    for (const auto& [key, values] : grid.items()) {
+      GridAxis axis;
+      axis.key = key;
+      axis.pointer = join_pointer("/grid", key);
+      const auto dot = key.find('.');
+      if (dot == std::string::npos || !kDocuments.count(key.substr(0, dot)))
+        spec.fail(axis.pointer, fmt::format("grid key '{}' must start with model., data. or train.", key));
+      if (!values.is_array() || values.empty())
+        spec.fail(axis.pointer, fmt::format("grid key '{}' expects a non-empty list of values", key));
+      for (const auto& v : values) axis.values.push_back(v);
+      spec.grid.push_back(std::move(axis));
+    }
+    std::stable_sort(spec.grid.begin(), spec.grid.end(), [&](const GridAxis& a, const GridAxis& b) {
+      const auto la = spec.doc.where(a.pointer), lb = spec.doc.where(b.pointer);
+      return std::pair(la.line, la.column) < std::pair(lb.line, lb.column);
+    });
+  }
+
+  if (!root.contains("seeds")) {
+    spec.seeds = {0};
+  } else {
+    const auto& seeds = root["seeds"];
+    if (!seeds.is_array() || seeds.empty()) spec.fail("/seeds", "'seeds' expects a non-empty list of integers");
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      if (!seeds[i].is_number_integer()) spec.fail(fmt::format("/seeds/{}", i), "seeds must be integers");
+      const int64_t s = seeds[i].get<int64_t>();
+      if (!seen.insert(s).second) spec.fail(fmt::format("/seeds/{}", i), fmt::format("seed {} is listed twice", s));
+      spec.seeds.push_back(s);
+    }
+  }
+
+  spec.baseline = spec.variants.front().name;
+  if (root.contains("report")) {
+    const auto& r = root["report"];
+    if (!r.is_object()) spec.fail("/report", "'report' expects a mapping (metric, baseline)");
+    for (const auto& [key, value] : r.items()) {
+      const std::string at = join_pointer("/report", key);
+      if (key == "metric") {
+        if (!value.is_string()) spec.fail(at, "'metric' expects a metric name such as val.miou");
+        spec.report_metric = value.get<std::string>();
+      } else if (key == "baseline") {
+        if (!value.is_string()) spec.fail(at, "'baseline' expects a variant name");
+        spec.baseline = value.get<std::string>();
+        const bool known = std::any_of(spec.variants.begin(), spec.variants.end(),
+                                       [&](const VariantSpec& v) { return v.name == spec.baseline; });
+        if (!known) spec.fail(at, fmt::format("baseline '{}' is not one of the variants", spec.baseline));
+      } else {
+        spec.fail(at, fmt::format("unknown key '{}' in report (expected metric, baseline)", key));
+      }
+    }
+  }
+  return spec;
+}
+
+std::string PlannedRun::label() const {
+  std::string s = variant;
+  for (const auto& [k, v] : grid_values) {
+    const auto dot = k.rfind('.');
+    s += fmt::format(" {}={}", dot == std::string::npos ? k : k.substr(dot + 1), display_value(v));
+  }
+  return s + fmt::format(" seed={}", seed);
+}
+
+std::vector<PlannedRun> expand(const ExperimentSpec& spec) {
+  // Grid points: the cartesian product, the last axis varying fastest.
+  std::vector<std::map<std::string, nlohmann::json>> points{{}};
+  for (const auto& axis : spec.grid) {
+    std::vector<std::map<std::string, nlohmann::json>> next;
+    for (const auto& p : points)
+      for (const auto& v : axis.values) {
+        auto q = p;
+        q[axis.key] = v;
+        next.push_back(std::move(q));
+      }
+    points = std::move(next);
+  }
+  std::vector<PlannedRun> runs;
+  for (const auto& variant : spec.variants)
+    for (const auto& point : points)
+      for (int64_t seed : spec.seeds) {
+        PlannedRun r;
+        r.variant = variant.name;
+        r.variant_pointer = variant.pointer;
+        r.grid_values = point;
+        r.seed = seed;
+        r.files = spec.base_files;
+        for (const auto& [doc, path] : variant.files) r.files[doc] = path;
+        r.overrides = spec.base_overrides;
+        r.overrides.insert(r.overrides.end(), variant.overrides.begin(), variant.overrides.end());
+        for (const auto& axis : spec.grid) r.overrides.push_back(axis.key + "=" + override_value(point.at(axis.key)));
+        r.overrides.push_back(fmt::format("train.seed={}", seed));
+        runs.push_back(std::move(r));
+      }
+  return runs;
+}
+
+}  // namespace atrous

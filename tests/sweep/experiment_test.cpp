@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "sweep/experiment.hpp"
+
+namespace atrous {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A project-like temporary tree: configs/{models,data,train}/*.yaml and experiments/.
+class ExperimentSpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() / fs::path("atrous-exp-" + std::to_string(::getpid()) + "-" +
+                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(root / "configs/models");
+    fs::create_directories(root / "configs/data");
+    fs::create_directories(root / "configs/train");
+    fs::create_directories(root / "experiments");
+    for (const char* f : {"configs/models/fcn.yaml", "configs/models/dilated.yaml", "configs/data/shapes.yaml",
+                          "configs/train/quick.yaml"})
+      write(f, "# placeholder\n");
+  }
+  void TearDown() override { fs::remove_all(root); }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(root / rel) << text; }
+  std::string exp(const std::string& text) {
+    write("experiments/e.yaml", text);
+    return (root / "experiments/e.yaml").string();
+  }
+  // The error message of loading `text`, or "" when it loads.
+  std::string error_of(const std::string& text) {
+    try {
+      load_experiment(exp(text));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  fs::path root;
+};
+
+const char* kBase =
+    "name: abl\n"
+    "base: {model: configs/models/fcn.yaml, data: configs/data/shapes.yaml, train: configs/train/quick.yaml,\n"
+    "       set: {train.epochs: 2}}\n";
+
+TEST_F(ExperimentSpecTest, ExpandsVariantsGridAndSeedsInOrder) {
+  auto spec = load_experiment(exp(std::string(kBase) +
+                                  "variants:\n"
+                                  "  fcn: {}\n"
+                                  "  dilated: {model: configs/models/dilated.yaml, model.width: 8}\n"
+                                  "  dilated_ms: {model: configs/models/dilated.yaml, data.augment.scales: [0.5, 1.5]}\n"
+                                  "grid: {train.lr: [0.01, 0.003]}\n"
+                                  "seeds: [1, 2]\n"
+                                  "report: {metric: val.boundary_f, baseline: dilated}\n"));
+  EXPECT_EQ(spec.name, "abl");
+  EXPECT_EQ(spec.baseline, "dilated");
+  EXPECT_EQ(spec.report_metric, "val.boundary_f");
+  const auto runs = expand(spec);
+  ASSERT_EQ(runs.size(), 3u * 2u * 2u);
+  // File order of variants, then grid, then seeds.
+  EXPECT_EQ(runs[0].label(), "fcn lr=0.01 seed=1");
+  EXPECT_EQ(runs[1].label(), "fcn lr=0.01 seed=2");
+  EXPECT_EQ(runs[2].label(), "fcn lr=0.003 seed=1");
+  EXPECT_EQ(runs[4].variant, "dilated");
+  EXPECT_EQ(runs[8].variant, "dilated_ms");
+  EXPECT_NE(runs[4].files.at("model").find("dilated.yaml"), std::string::npos);
+  EXPECT_NE(runs[0].files.at("model").find("fcn.yaml"), std::string::npos);
+  const std::vector<std::string> expected{"train.epochs=2", "model.width=8", "train.lr=0.01", "train.seed=1"};
+  EXPECT_EQ(runs[4].overrides, expected);
+  EXPECT_EQ(runs[8].overrides[1], "data.augment.scales=[0.5,1.5]");
+}
+
+TEST_F(ExperimentSpecTest, DefaultsToOneSeedAndTheFirstVariantAsBaseline) {
+  auto spec = load_experiment(exp(std::string(kBase) + "variants:\n  b: {}\n  a: {}\n"));
+  EXPECT_EQ(spec.baseline, "b");  // file order, not alphabetical
+  EXPECT_EQ(expand(spec).size(), 2u);
+}
+
+TEST_F(ExperimentSpecTest, InvalidSpecsFailWithTheirLocation) {
+  const std::string v = "variants:\n  fcn: {}\n";
+  struct Case {
+    std::string text, expected;
+  } cases[] = {
+      {std::string(kBase) + v + "colour: red\n", "e.yaml:6:1: unknown key 'colour'"},
+      {"base: {}\n" + v, "missing key 'name'"},
+      {std::string(kBase), "'variants' must be a non-empty mapping"},
+      {std::string(kBase) + "variants: {}\n", "e.yaml:4:1: 'variants' must be a non-empty mapping"},
+      {std::string(kBase) + "variants:\n  fcn: {widht: 3}\n", "e.yaml:5:9: unknown key 'widht'"},
+      {std::string(kBase) + "variants:\n  fcn: {model: configs/models/nope.yaml}\n",
+       "e.yaml:5:9: file 'configs/models/nope.yaml' not found"},
+      {std::string(kBase) + v + "grid: {train.lr: 0.1}\n", "e.yaml:6:8: grid key 'train.lr' expects a non-empty list"},
+      {std::string(kBase) + v + "grid: {lr: [0.1]}\n", "grid key 'lr' must start with model., data. or train."},
+      {std::string(kBase) + v + "seeds: []\n", "e.yaml:6:1: 'seeds' expects a non-empty list"},
+      {std::string(kBase) + v + "seeds: [1, 1]\n", "e.yaml:6:12: seed 1 is listed twice"},
+      {std::string(kBase) + v + "report: {baseline: unet}\n", "e.yaml:6:10: baseline 'unet' is not one of the variants"},
+      {"name: x\nbase: {model: configs/models/fcn.yaml, data: configs/data/shapes.yaml}\n" + v,
+       "e.yaml:2:1: 'base' must name a train file"},
+  };
+  for (const auto& c : cases) {
+    const std::string err = error_of(c.text);
+    EXPECT_NE(err.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << err;
+  }
+}
+
+}  // namespace
+}  // namespace atrous
