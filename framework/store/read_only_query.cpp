@@ -52,6 +52,13 @@ int authorize(void* user, int action, const char* a1, const char* a2, const char
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // Table-valued pragma functions (SELECT * FROM pragma_table_info('runs'))
+      // register an eponymous table by "updating" the in-memory sqlite_master;
+      // a real write to it is still stopped by the read-only file and query_only.
+      if (a1 && std::string_view(a1) == "sqlite_master") return SQLITE_OK;
+      guard->refused = "UPDATE";
+      return SQLITE_DENY;
     case SQLITE_PRAGMA: {
       const std::string name = a1 ? a1 : "";
       if (reporting_pragmas.count(name) || (a2 == nullptr && readable_pragmas.count(name))) return SQLITE_OK;
@@ -83,6 +90,18 @@ bool only_space_or_comments(std::string_view s) {
   return true;
 }
 
+// The statement's verb (DROP, CREATE, ...) names a refusal better than the first
+// action the authorizer saw (DROP TABLE first deletes from sqlite_master).
+std::string refused_name(std::string_view sql, const std::string& action) {
+  size_t i = 0;
+  while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+  std::string verb;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
+    verb += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+  if (verb.empty() || verb == "SELECT" || verb == "WITH" || verb == "PRAGMA" || verb == "EXPLAIN") return action;
+  return verb;
+}
+
 }  // namespace
 
 Table read_only_query(const std::filesystem::path& db_path, std::string_view sql) {
@@ -98,7 +117,7 @@ Table read_only_query(const std::filesystem::path& db_path, std::string_view sql
   sqlite3_finalize(raw);  // re-prepared below by Statement, which owns it
   if (rc != SQLITE_OK) {
     if (!guard.refused.empty())
-      throw Error(fmt::format("atrous query is read-only: {} is refused\n  in: {}", guard.refused, text),
+      throw Error(fmt::format("atrous query is read-only: {} is refused\n  in: {}", refused_name(text, guard.refused), text),
                   Error::Kind::usage);
     throw Error(fmt::format("SQLite: {}\n  in: {}", sqlite3_errmsg(db.handle()), text), Error::Kind::usage);
   }

@@ -33,7 +33,8 @@ void add_side_by_side(Table& t, const std::string& section, const std::map<std::
   }
 }
 
-std::map<std::string, Cell> run_fields(const RunRecord& r) {
+// In reading order, not alphabetical: identity first, then timing and environment.
+std::vector<std::pair<std::string, Cell>> run_fields(const RunRecord& r) {
   return {{"experiment", r.experiment},
           {"variant", r.variant},
           {"seed", r.seed},
@@ -69,7 +70,9 @@ Table compare_runs(Store& store, std::string_view run_a, std::string_view run_b,
   t.columns = {"section", "key", a, b, "delta"};
   if (a == b) t.columns[3] = b + " ";  // JSON objects need distinct column names
   t.rows.push_back({std::string("run"), std::string("id"), a, b, Cell{}});
-  add_side_by_side(t, "run", run_fields(ra), run_fields(rb), false);
+  const auto fa = run_fields(ra), fb = run_fields(rb);
+  for (size_t i = 0; i < fa.size(); ++i)
+    t.rows.push_back({std::string("run"), fa[i].first, fa[i].second, fb[i].second, delta(fa[i].second, fb[i].second)});
   std::map<std::string, Cell> pa, pb;
   for (auto& [k, v] : store.params(a)) pa[k] = v;
   for (auto& [k, v] : store.params(b)) pb[k] = v;

@@ -17,10 +17,10 @@ Table sample() {
 
 TEST(TableFormat, AlignedTextRightAlignsNumbers) {
   EXPECT_EQ(format_table(sample(), TableFormat::table),
-            "id       seed      miou\n"
-            "-------  ----  --------\n"
-            "a,\"b\"       1  0.123457\n"
-            "c|d        22         -\n");
+            "id     seed      miou\n"
+            "-----  ----  --------\n"
+            "a,\"b\"     1  0.123457\n"
+            "c|d      22         -\n");
 }
 
 TEST(TableFormat, CsvQuotesAndKeepsFullPrecision) {

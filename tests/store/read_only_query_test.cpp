@@ -35,6 +35,7 @@ TEST_F(ReadOnlyQuery, SelectsWork) {
   EXPECT_NEAR(std::get<double>(t.rows[0][1]), 0.80, 1e-12);  // (0.85 + 0.75) / 2
   EXPECT_EQ(read_only_query(path_, "PRAGMA table_info(runs)").rows.size(), 16u);
   EXPECT_EQ(read_only_query(path_, "PRAGMA user_version").rows.size(), 1u);
+  EXPECT_EQ(read_only_query(path_, "SELECT name FROM pragma_table_info('runs') WHERE pk = 1").rows.size(), 1u);
   EXPECT_EQ(read_only_query(path_, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
                                    "SELECT i FROM n")
                 .rows.size(),
@@ -59,6 +60,7 @@ TEST_F(ReadOnlyQuery, WritesAreRefused) {
       "PRAGMA journal_mode = DELETE",
       "PRAGMA query_only = OFF",
       "PRAGMA writable_schema = ON",
+      "UPDATE sqlite_master SET sql = ''",
       "VACUUM",
       "REINDEX",
       "ANALYZE",
@@ -73,6 +75,8 @@ TEST_F(ReadOnlyQuery, WritesAreRefused) {
   EXPECT_TRUE(contains(refused("DELETE FROM runs"), "read-only: DELETE is refused\n  in: DELETE FROM runs"));
   EXPECT_TRUE(contains(refused("PRAGMA user_version = 7"), "PRAGMA user_version = 7 is refused"));
   EXPECT_TRUE(contains(refused("ATTACH ':memory:' AS m"), "ATTACH is refused"));
+  EXPECT_TRUE(contains(refused("DROP TABLE metrics"), "DROP is refused"));
+  EXPECT_TRUE(contains(refused("WITH x AS (SELECT 1) DELETE FROM runs"), "DELETE is refused"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "other.db"));
   EXPECT_EQ(count_runs(), 5);
   auto s = Store::open(path_);
