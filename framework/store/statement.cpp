@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cctype>
+
 #include "core/error.hpp"
 
 namespace atrous::store {
@@ -12,6 +14,12 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
   int rc = sqlite3_prepare_v2(db, sql_.data(), static_cast<int>(sql_.size()), &stmt_, &tail);
   if (rc != SQLITE_OK) fail(rc, "cannot prepare");
   if (!stmt_) throw Error(fmt::format("empty SQL statement: '{}'", sql_), Error::Kind::usage);
+  // One statement per Statement: a silently ignored remainder would hide a bug.
+  for (const char* p = tail; p && p < sql_.data() + sql_.size(); ++p)
+    if (!std::isspace(static_cast<unsigned char>(*p)) && *p != ';') {
+      sqlite3_finalize(stmt_);
+      throw Error(fmt::format("one SQL statement expected, found more after: {}", std::string_view(sql_.data(), static_cast<size_t>(tail - sql_.data()))));
+    }
 }
 
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)) {

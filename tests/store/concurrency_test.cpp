@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "store/schema.hpp"
 #include "store/store_test_support.hpp"
 
 namespace atrous {
@@ -105,6 +106,41 @@ TEST(StoreConcurrency, ForkedProcessesLoseNothing) {
   expect_all_rows(path, writers);
   auto s = Store::open(path);
   EXPECT_EQ(s.runs("", RunStatus::done).size(), static_cast<size_t>(writers));
+}
+
+TEST(StoreConcurrency, ProcessesCreatingOneDatabaseMigrateItOnce) {
+  TempDir dir("store_create");
+  const std::string path = dir / "fresh/a.db";
+  constexpr int processes = 4;
+  std::vector<pid_t> children;
+  for (int i = 0; i < processes; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        auto s = Store::open(path);
+        s.ensure_experiment("shared");
+      } catch (const std::exception& e) {
+        fprintf(stderr, "opener %d: %s\n", i, e.what());
+        _exit(1);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto s = Store::open(path);
+  auto q = s.database().prepare("SELECT COUNT(*), MAX(version) FROM schema_version");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.column_int(0), latest_schema_version());  // one row per migration: none ran twice
+  EXPECT_EQ(q.column_int(1), latest_schema_version());
+  auto e = s.database().prepare("SELECT COUNT(*) FROM experiments");
+  ASSERT_TRUE(e.step());
+  EXPECT_EQ(e.column_int(0), 1);
 }
 
 TEST(StoreConcurrency, ReadersDoNotBlockAWriter) {

@@ -35,6 +35,15 @@ TEST(Store, OpenCreatesFoldersWalAndLatestSchema) {
   EXPECT_EQ(n.column_int(0), latest_schema_version());
 }
 
+TEST(Store, StatementsAreOneEach) {
+  TempDir dir("store_stmt");
+  auto s = Store::open(dir / "a.db");
+  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELECT 1; SELECT 2"); }),
+                       "one SQL statement expected, found more after: SELECT 1;"));
+  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELEC 1"); }), "in: SELEC 1"));
+  s.database().prepare("SELECT 1;  ").run();
+}
+
 TEST(Store, NewerSchemaIsRefused) {
   TempDir dir("store_newer");
   const std::string path = dir / "a.db";
