@@ -1,0 +1,147 @@
+#include "store/read_only_query.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <set>
+#include <string>
+
+#include "core/error.hpp"
+#include "store/database.hpp"
+
+namespace atrous::store {
+namespace {
+
+// PRAGMAs that only report. Any PRAGMA with an argument that is not in the
+// first set could be a write (`PRAGMA user_version = 3`), so it is refused.
+const std::set<std::string, std::less<>> reporting_pragmas = {
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "database_list",
+    "collation_list", "function_list", "module_list", "pragma_list", "compile_options"};
+const std::set<std::string, std::less<>> readable_pragmas = {
+    "user_version", "schema_version", "application_id", "page_count", "page_size", "freelist_count",
+    "journal_mode", "encoding", "foreign_keys", "data_version", "query_only", "busy_timeout"};
+
+struct Guard {
+  std::string refused;  // what the authorizer refused, for the message
+};
+
+const char* action_name(int action) {
+  switch (action) {
+    case SQLITE_INSERT: return "INSERT";
+    case SQLITE_UPDATE: return "UPDATE";
+    case SQLITE_DELETE: return "DELETE";
+    case SQLITE_ATTACH: return "ATTACH";
+    case SQLITE_DETACH: return "DETACH";
+    case SQLITE_PRAGMA: return "this PRAGMA";
+    case SQLITE_TRANSACTION: return "transaction control";
+    case SQLITE_SAVEPOINT: return "SAVEPOINT";
+    case SQLITE_ANALYZE: return "ANALYZE";
+    case SQLITE_REINDEX: return "REINDEX";
+    case SQLITE_ALTER_TABLE: return "ALTER TABLE";
+    default: return "a write (CREATE/DROP/...)";
+  }
+}
+
+int authorize(void* user, int action, const char* a1, const char* a2, const char*, const char*) {
+  auto* guard = static_cast<Guard*>(user);
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // Table-valued pragma functions (SELECT * FROM pragma_table_info('runs'))
+      // register an eponymous table by "updating" the in-memory sqlite_master;
+      // a real write to it is still stopped by the read-only file and query_only.
+      if (a1 && std::string_view(a1) == "sqlite_master") return SQLITE_OK;
+      guard->refused = "UPDATE";
+      return SQLITE_DENY;
+    case SQLITE_PRAGMA: {
+      const std::string name = a1 ? a1 : "";
+      if (reporting_pragmas.count(name) || (a2 == nullptr && readable_pragmas.count(name))) return SQLITE_OK;
+      guard->refused = fmt::format("PRAGMA {}{}", name, a2 ? fmt::format(" = {}", a2) : "");
+      return SQLITE_DENY;
+    }
+    default:
+      if (guard->refused.empty()) guard->refused = action_name(action);
+      return SQLITE_DENY;
+  }
+}
+
+bool only_space_or_comments(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == ';') {
+      ++i;
+    } else if (s.substr(i, 2) == "--") {
+      i = s.find('\n', i);
+      if (i == std::string_view::npos) return true;
+    } else if (s.substr(i, 2) == "/*") {
+      i = s.find("*/", i + 2);
+      if (i == std::string_view::npos) return true;
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The statement's verb (DROP, CREATE, ...) names a refusal better than the first
+// action the authorizer saw (DROP TABLE first deletes from sqlite_master).
+std::string refused_name(std::string_view sql, const std::string& action) {
+  size_t i = 0;
+  while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+  std::string verb;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
+    verb += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+  if (verb.empty() || verb == "SELECT" || verb == "WITH" || verb == "PRAGMA" || verb == "EXPLAIN") return action;
+  return verb;
+}
+
+}  // namespace
+
+Table read_only_query(const std::filesystem::path& db_path, std::string_view sql) {
+  Database db = Database::open(db_path, Database::Mode::read_only);
+  db.exec("PRAGMA query_only = ON");
+  Guard guard;
+  sqlite3_set_authorizer(db.handle(), authorize, &guard);
+
+  const std::string text(sql);
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db.handle(), text.c_str(), static_cast<int>(text.size()), &raw, &tail);
+  sqlite3_finalize(raw);  // re-prepared below by Statement, which owns it
+  if (rc != SQLITE_OK) {
+    if (!guard.refused.empty())
+      throw Error(fmt::format("atrous query is read-only: {} is refused\n  in: {}", refused_name(text, guard.refused), text),
+                  Error::Kind::usage);
+    throw Error(fmt::format("SQLite: {}\n  in: {}", sqlite3_errmsg(db.handle()), text), Error::Kind::usage);
+  }
+  if (!raw) throw Error("no SQL statement given", Error::Kind::usage);
+  const size_t used = static_cast<size_t>(tail - text.c_str());
+  if (!only_space_or_comments(std::string_view(text).substr(used)))
+    throw Error(fmt::format("atrous query runs one statement; found more after: {}", text.substr(0, used)),
+                Error::Kind::usage);
+
+  Statement q(db.handle(), std::string_view(text).substr(0, used));
+  if (!q.read_only())
+    throw Error(fmt::format("atrous query is read-only: the statement would write\n  in: {}", text), Error::Kind::usage);
+  Table t;
+  for (int i = 0; i < q.column_count(); ++i) t.columns.push_back(q.column_name(i));
+  try {
+    while (q.step()) {
+      std::vector<Cell> row;
+      for (int i = 0; i < q.column_count(); ++i) row.push_back(q.column(i));
+      t.rows.push_back(std::move(row));
+    }
+  } catch (const Error& e) {
+    throw Error(e.what(), Error::Kind::usage);
+  }
+  return t;
+}
+
+}  // namespace atrous::store

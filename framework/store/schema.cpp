@@ -1,0 +1,106 @@
+#include "store/schema.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "store/transaction.hpp"
+
+namespace atrous::store {
+namespace {
+
+// Version 1. Shaped like MLflow's tracking store (experiments, runs, params,
+// metrics) so that plain SQL and pandas work. Times are ISO-8601 UTC text
+// ("2026-11-21T09:21:38.123Z"): readable in the sqlite3 shell and sortable.
+constexpr std::string_view migration_1 = R"sql(
+CREATE TABLE experiments (
+  experiment_id INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  description   TEXT NOT NULL DEFAULT '',
+  spec_json     TEXT NOT NULL DEFAULT '{}',
+  created_at    TEXT NOT NULL
+);
+CREATE TABLE runs (
+  run_id         TEXT PRIMARY KEY,
+  experiment_id  INTEGER NOT NULL REFERENCES experiments(experiment_id),
+  variant        TEXT NOT NULL DEFAULT '',
+  seed           INTEGER NOT NULL DEFAULT 0,
+  status         TEXT NOT NULL DEFAULT 'queued'
+                 CHECK (status IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+  config_json    TEXT NOT NULL DEFAULT '{}',
+  created_at     TEXT NOT NULL,
+  start_time     TEXT,
+  end_time       TEXT,
+  host           TEXT,
+  pid            INTEGER,
+  atrous_version TEXT,
+  onednn_version TEXT,
+  onednn_isa     TEXT,
+  threads        INTEGER,
+  error          TEXT
+);
+CREATE INDEX runs_by_experiment ON runs(experiment_id, status);
+CREATE TABLE params (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value,
+  PRIMARY KEY (run_id, key)
+);
+CREATE INDEX params_by_key ON params(key);
+CREATE TABLE metrics (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  step   INTEGER NOT NULL,
+  epoch  INTEGER NOT NULL,
+  value  REAL,
+  time   TEXT NOT NULL,
+  PRIMARY KEY (run_id, key, step)
+);
+CREATE TABLE summaries (
+  run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  REAL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE INDEX summaries_by_key ON summaries(key);
+CREATE TABLE artifacts (
+  run_id     TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL,
+  path       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind, path)
+);
+)sql";
+
+}  // namespace
+
+const std::vector<std::string_view>& migrations() {
+  static const std::vector<std::string_view> all = {migration_1};
+  return all;
+}
+
+int latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+int schema_version(Database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  auto q = db.prepare("SELECT MAX(version) FROM schema_version");
+  return q.step() && !q.column_is_null(0) ? static_cast<int>(q.column_int(0)) : 0;
+}
+
+void migrate(Database& db) {
+  const int latest = latest_schema_version();
+  int version = schema_version(db);
+  if (version > latest)
+    throw Error(fmt::format("database '{}' has schema version {}, newer than this atrous ({}); use a newer atrous",
+                            db.path().string(), version, latest));
+  while (version < latest) {
+    Transaction tx(db);
+    version = schema_version(db);  // another process may have migrated meanwhile
+    if (version >= latest) break;
+    db.exec(migrations()[static_cast<size_t>(version)]);
+    db.prepare("INSERT INTO schema_version (version) VALUES (?1)").bind(1, version + 1).run();
+    tx.commit();
+    ++version;
+  }
+}
+
+}  // namespace atrous::store

@@ -1,0 +1,24 @@
+#pragma once
+// The database schema as numbered migrations (docs/database.md describes it table
+// by table). Migration N takes a database from version N to N+1 inside one
+// transaction; schema_version records the result. Never edit a released
+// migration: append a new one.
+#include <string_view>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace atrous::store {
+
+const std::vector<std::string_view>& migrations();
+int latest_schema_version();
+
+// 0 for a fresh database.
+int schema_version(Database& db);
+
+// Applies the missing migrations; safe when several processes open a new
+// database at once (each migration re-checks the version under the write lock).
+// A database newer than this build is an error rather than a silent misread.
+void migrate(Database& db);
+
+}  // namespace atrous::store

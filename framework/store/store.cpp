@@ -1,0 +1,342 @@
+#include "store/store.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "store/flatten.hpp"
+#include "store/schema.hpp"
+#include "store/transaction.hpp"
+
+namespace atrous::store {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+constexpr std::string_view run_columns =
+    "r.run_id, e.name, r.variant, r.seed, r.status, r.config_json, r.created_at, r.start_time, r.end_time, "
+    "r.host, r.pid, r.atrous_version, r.onednn_version, r.onednn_isa, r.threads, r.error "
+    "FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id";
+
+RunRecord read_run(const Statement& q) {
+  RunRecord r;
+  r.id = q.column_text(0);
+  r.experiment = q.column_text(1);
+  r.variant = q.column_text(2);
+  r.seed = q.column_int(3);
+  r.status = parse_run_status(q.column_text(4));
+  r.config_json = q.column_text(5);
+  r.created_at = q.column_text(6);
+  r.start_time = q.column_text(7);
+  r.end_time = q.column_text(8);
+  r.host = q.column_text(9);
+  r.pid = q.column_int(10);
+  r.atrous_version = q.column_text(11);
+  r.onednn_version = q.column_text(12);
+  r.onednn_isa = q.column_text(13);
+  r.threads = static_cast<int>(q.column_int(14));
+  r.error = q.column_text(15);
+  return r;
+}
+
+// Empty text / zero binds NULL so that COALESCE keeps the stored value.
+Cell opt(const std::string& s) { return s.empty() ? Cell{} : Cell{s}; }
+Cell opt(int64_t v) { return v == 0 ? Cell{} : Cell{v}; }
+
+int64_t experiment_id(Database& db, std::string_view name) {
+  auto q = db.prepare("SELECT experiment_id FROM experiments WHERE name = ?1");
+  q.bind(1, name);
+  if (!q.step()) throw Error(fmt::format("unknown experiment '{}' (create it with ensure_experiment first)", name));
+  return q.column_int(0);
+}
+
+void require_run(Database& db, std::string_view run) {
+  auto q = db.prepare("SELECT 1 FROM runs WHERE run_id = ?1");
+  q.bind(1, run);
+  if (!q.step()) throw Error(fmt::format("unknown run '{}'", run));
+}
+
+}  // namespace
+
+Store Store::open(const std::filesystem::path& path) {
+  Store s(Database::open(path, Database::Mode::read_write));
+  migrate(s.db_);
+  return s;
+}
+
+int64_t Store::ensure_experiment(std::string_view name, std::string_view description, std::string_view spec_json) {
+  Lock lock(*mutex_);
+  check(!name.empty(), "an experiment needs a name");
+  Transaction tx(db_);
+  db_.prepare(
+         "INSERT INTO experiments (name, description, spec_json, created_at) VALUES (?1, ?2, ?3, ?4) "
+         "ON CONFLICT(name) DO UPDATE SET description = excluded.description, spec_json = excluded.spec_json")
+      .bind_all(name, description, spec_json, utc_timestamp())
+      .run();
+  const int64_t id = experiment_id(db_, name);
+  tx.commit();
+  return id;
+}
+
+void Store::write_params(std::string_view run, const std::string& config_json) {
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(config_json);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(fmt::format("run '{}': config_json is not valid JSON: {}", run, e.what()));
+  }
+  db_.prepare("DELETE FROM params WHERE run_id = ?1").bind(1, run).run();
+  auto ins = db_.prepare("INSERT INTO params (run_id, key, value) VALUES (?1, ?2, ?3)");
+  for (const auto& [key, value] : flatten_config(config)) {
+    ins.reset();
+    ins.bind_all(run, key, value).run();
+  }
+}
+
+void Store::upsert_run(const RunRecord& run) {
+  Lock lock(*mutex_);
+  check(!run.id.empty(), "a run needs an id");
+  Transaction tx(db_);
+  const int64_t exp = experiment_id(db_, run.experiment);
+  db_.prepare(R"sql(
+INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, created_at, start_time, end_time,
+                  host, pid, atrous_version, onednn_version, onednn_isa, threads, error)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+ON CONFLICT(run_id) DO UPDATE SET
+  experiment_id = excluded.experiment_id, variant = excluded.variant, seed = excluded.seed,
+  status = excluded.status, config_json = excluded.config_json,
+  start_time = COALESCE(?8, start_time), end_time = COALESCE(?9, end_time),
+  host = COALESCE(?10, host), pid = COALESCE(?11, pid), atrous_version = COALESCE(?12, atrous_version),
+  onednn_version = COALESCE(?13, onednn_version), onednn_isa = COALESCE(?14, onednn_isa),
+  threads = COALESCE(?15, threads), error = COALESCE(?16, error)
+)sql")
+      .bind_all(run.id, exp, run.variant, run.seed, to_string(run.status), run.config_json, opt(run.created_at),
+                opt(run.start_time), opt(run.end_time), opt(run.host), opt(run.pid), opt(run.atrous_version),
+                opt(run.onednn_version), opt(run.onednn_isa), opt(int64_t{run.threads}), opt(run.error),
+                utc_timestamp())
+      .run();
+  write_params(run.id, run.config_json);
+  tx.commit();
+}
+
+bool Store::insert_run_if_absent(const RunRecord& run) {
+  {
+    Lock lock(*mutex_);
+    auto q = db_.prepare("SELECT 1 FROM runs WHERE run_id = ?1");
+    q.bind(1, run.id);
+    if (q.step()) return false;
+  }
+  // Two planners racing on the same id both reach here; the second upsert writes
+  // the same planned values, which is harmless.
+  upsert_run(run);
+  return true;
+}
+
+std::optional<RunRecord> Store::find_run(std::string_view id) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare(fmt::format("SELECT {} WHERE r.run_id = ?1", run_columns));
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return read_run(q);
+}
+
+std::string Store::resolve_run_id(std::string_view id_or_prefix) {
+  Lock lock(*mutex_);
+  auto exact = db_.prepare("SELECT run_id FROM runs WHERE run_id = ?1");
+  exact.bind(1, id_or_prefix);
+  if (exact.step()) return exact.column_text(0);
+  // substr() rather than LIKE: ids may contain '%' or '_'.
+  auto q = db_.prepare("SELECT run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 ORDER BY run_id LIMIT 6");
+  q.bind(1, id_or_prefix);
+  std::vector<std::string> ids;
+  while (q.step()) ids.push_back(q.column_text(0));
+  if (ids.size() == 1) return ids[0];
+  if (ids.empty()) throw Error(fmt::format("unknown run '{}'", id_or_prefix), Error::Kind::usage);
+  throw Error(fmt::format("run '{}' is ambiguous: it starts {}{}", id_or_prefix, fmt::join(ids.begin(), ids.begin() + std::min<size_t>(5, ids.size()), ", "),
+                          ids.size() > 5 ? ", ..." : ""),
+              Error::Kind::usage);
+}
+
+std::vector<RunRecord> Store::runs(std::string_view experiment, std::optional<RunStatus> status) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare(fmt::format("SELECT {} WHERE (?1 IS NULL OR e.name = ?1) AND (?2 IS NULL OR r.status = ?2) "
+                                   "ORDER BY r.created_at, r.rowid",
+                                   run_columns));
+  q.bind(1, experiment.empty() ? Cell{} : Cell{std::string(experiment)});
+  q.bind(2, status ? Cell{std::string(to_string(*status))} : Cell{});
+  std::vector<RunRecord> out;
+  while (q.step()) out.push_back(read_run(q));
+  return out;
+}
+
+void Store::set_status(std::string_view run, RunStatus status, std::string_view error) {
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  require_run(db_, run);
+  const std::string now = utc_timestamp();
+  const Cell err = error.empty() ? Cell{} : Cell{std::string(error)};
+  switch (status) {
+    case RunStatus::queued:
+      db_.prepare("UPDATE runs SET status = 'queued', start_time = NULL, end_time = NULL, error = ?2 WHERE run_id = ?1")
+          .bind_all(run, err)
+          .run();
+      break;
+    case RunStatus::running:
+      db_.prepare("UPDATE runs SET status = 'running', start_time = ?2, end_time = NULL, error = ?3 WHERE run_id = ?1")
+          .bind_all(run, now, err)
+          .run();
+      break;
+    default:
+      db_.prepare("UPDATE runs SET status = ?2, end_time = ?3, error = COALESCE(?4, error) WHERE run_id = ?1")
+          .bind_all(run, to_string(status), now, err)
+          .run();
+  }
+  tx.commit();
+}
+
+bool Store::claim_run(std::string_view run, const RuntimeInfo& info) {
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  db_.prepare(R"sql(
+UPDATE runs SET status = 'running', start_time = ?2, end_time = NULL, error = NULL, host = ?3, pid = ?4,
+  atrous_version = ?5, onednn_version = ?6, onednn_isa = ?7, threads = ?8
+WHERE run_id = ?1 AND status IN ('queued', 'interrupted')
+)sql")
+      .bind_all(run, utc_timestamp(), info.host, info.pid, info.atrous_version, info.onednn_version, info.onednn_isa,
+                info.threads)
+      .run();
+  const bool claimed = db_.changes() == 1;
+  tx.commit();
+  return claimed;
+}
+
+std::optional<std::string> Store::claim_next(std::string_view experiment, const RuntimeInfo& info) {
+  std::string id;
+  {
+    Lock lock(*mutex_);
+    auto q = db_.prepare(
+        "SELECT r.run_id FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id "
+        "WHERE e.name = ?1 AND r.status = 'queued' ORDER BY r.created_at, r.rowid LIMIT 1");
+    q.bind(1, experiment);
+    if (!q.step()) return std::nullopt;
+    id = q.column_text(0);
+  }
+  // Another worker may take it between the SELECT and the UPDATE; claim_run's
+  // conditional UPDATE decides, and the loser looks again.
+  if (claim_run(id, info)) return id;
+  return claim_next(experiment, info);
+}
+
+void Store::log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values) {
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  const std::string now = utc_timestamp();
+  auto ins = db_.prepare(
+      "INSERT INTO metrics (run_id, key, step, epoch, value, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT(run_id, key, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value, time = excluded.time");
+  for (const auto& [key, value] : values) {
+    ins.reset();
+    ins.bind_all(run, key, step, epoch, value, now).run();
+  }
+  tx.commit();
+}
+
+void Store::set_summaries(std::string_view run, const std::map<std::string, double>& values) {
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  auto ins = db_.prepare(
+      "INSERT INTO summaries (run_id, key, value) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value");
+  for (const auto& [key, value] : values) {
+    ins.reset();
+    ins.bind_all(run, key, value).run();
+  }
+  tx.commit();
+}
+
+void Store::add_artifact(std::string_view run, std::string_view kind, std::string_view path) {
+  Lock lock(*mutex_);
+  db_.prepare(
+         "INSERT INTO artifacts (run_id, kind, path, created_at) VALUES (?1, ?2, ?3, ?4) "
+         "ON CONFLICT(run_id, kind, path) DO UPDATE SET created_at = excluded.created_at")
+      .bind_all(run, kind, path, utc_timestamp())
+      .run();
+}
+
+std::vector<std::pair<std::string, Cell>> Store::params(std::string_view run) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare("SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key");
+  q.bind(1, run);
+  std::vector<std::pair<std::string, Cell>> out;
+  while (q.step()) out.emplace_back(q.column_text(0), q.column(1));
+  return out;
+}
+
+std::vector<MetricPoint> Store::metrics(std::string_view run, std::string_view key) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare(
+      "SELECT key, step, epoch, value, time FROM metrics WHERE run_id = ?1 AND (?2 IS NULL OR key = ?2) "
+      "ORDER BY key, step");
+  q.bind(1, run);
+  q.bind(2, key.empty() ? Cell{} : Cell{std::string(key)});
+  std::vector<MetricPoint> out;
+  while (q.step())
+    out.push_back({q.column_text(0), q.column_int(1), q.column_int(2),
+                   q.column_is_null(3) ? std::numeric_limits<double>::quiet_NaN() : q.column_double(3),
+                   q.column_text(4)});
+  return out;
+}
+
+std::map<std::string, double> Store::summaries(std::string_view run) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare("SELECT key, value FROM summaries WHERE run_id = ?1");
+  q.bind(1, run);
+  std::map<std::string, double> out;
+  while (q.step()) out[q.column_text(0)] = q.column_is_null(1) ? std::numeric_limits<double>::quiet_NaN() : q.column_double(1);
+  return out;
+}
+
+std::vector<Artifact> Store::artifacts(std::string_view run) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare("SELECT kind, path, created_at FROM artifacts WHERE run_id = ?1 ORDER BY kind, path");
+  q.bind(1, run);
+  std::vector<Artifact> out;
+  while (q.step()) out.push_back({q.column_text(0), q.column_text(1), q.column_text(2)});
+  return out;
+}
+
+std::vector<std::string> Store::find_stale_running(std::string_view host) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?1 ORDER BY run_id");
+  q.bind(1, host);
+  const int64_t self = getpid();
+  std::vector<std::string> out;
+  while (q.step()) {
+    const int64_t pid = q.column_int(1);
+    if (pid != self && !process_alive(pid)) out.push_back(q.column_text(0));
+  }
+  return out;
+}
+
+std::vector<std::string> Store::mark_stale_interrupted(std::string_view host) {
+  std::vector<std::string> stale = find_stale_running(host);
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  auto upd = db_.prepare(
+      "UPDATE runs SET status = 'interrupted', end_time = ?2, "
+      "error = 'process ' || pid || ' on ' || host || ' died while running' "
+      "WHERE run_id = ?1 AND status = 'running'");  // re-checked: it may have finished meanwhile
+  for (const auto& id : stale) {
+    upd.reset();
+    upd.bind_all(id, utc_timestamp()).run();
+  }
+  tx.commit();
+  return stale;
+}
+
+}  // namespace atrous::store

@@ -1,0 +1,111 @@
+#pragma once
+// The results database: what the sweep scheduler and trainer write and what
+// `atrous runs/query/compare` and reports read. docs/database.md has the schema.
+//
+// Concurrency: a Store is one SQLite connection guarded by a mutex, so one Store
+// may be shared by threads; separate Stores (threads or processes) on the same
+// file are the common case and coordinate through SQLite's WAL locking with a
+// 10 s busy timeout. Every write method is one transaction: a process killed
+// mid-call leaves either all of the call's rows or none.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/table_format.hpp"
+#include "store/database.hpp"
+#include "store/run_record.hpp"
+#include "store/runtime_info.hpp"
+
+namespace atrous::store {
+
+// The default database path of the CLI, relative to the current directory.
+inline constexpr const char* default_db_path = "results/atrous.db";
+
+struct MetricPoint {
+  std::string key;
+  int64_t step = 0;
+  int64_t epoch = 0;
+  double value = 0;  // NaN when a non-finite value was logged (SQLite stores NULL)
+  std::string time;
+};
+
+struct Artifact {
+  std::string kind;  // "checkpoint", "predictions", "log", ...
+  std::string path;
+  std::string created_at;
+};
+
+class Store {
+ public:
+  // Creates the folder and the file if needed, WAL, busy timeout, foreign keys,
+  // then applies migrations.
+  static Store open(const std::filesystem::path& path);
+
+  // Returns the experiment's id, creating it if needed; an existing experiment's
+  // description and spec are updated to the given ones.
+  int64_t ensure_experiment(std::string_view name, std::string_view description = "",
+                            std::string_view spec_json = "{}");
+
+  // Inserts or overwrites a run (experiment, variant, seed, status, config) and
+  // rewrites its params from config_json. Runtime fields (times, host, pid,
+  // versions, threads, error) are written only when set in `run`.
+  void upsert_run(const RunRecord& run);
+  // Inserts a run unless its id exists; returns whether it was inserted. Planning
+  // a sweep twice therefore keeps finished runs.
+  bool insert_run_if_absent(const RunRecord& run);
+
+  std::optional<RunRecord> find_run(std::string_view id);
+  // An exact id or a unique prefix of one; Error when unknown or ambiguous.
+  std::string resolve_run_id(std::string_view id_or_prefix);
+  // Runs of an experiment (all experiments when empty), optionally of one status,
+  // in creation order.
+  std::vector<RunRecord> runs(std::string_view experiment = {}, std::optional<RunStatus> status = {});
+
+  // running sets start_time (and clears end_time/error); done, failed and
+  // interrupted set end_time; queued clears times and error. `error` is stored
+  // when non-empty.
+  void set_status(std::string_view run, RunStatus status, std::string_view error = {});
+
+  // Atomically moves a queued or interrupted run to running and records `info`;
+  // false when the run is in another state (another worker claimed it).
+  bool claim_run(std::string_view run, const RuntimeInfo& info);
+  // Claims the oldest queued run of the experiment, if any.
+  std::optional<std::string> claim_next(std::string_view experiment, const RuntimeInfo& info);
+
+  // One transaction per call (= per logged epoch). Idempotent per (run, key,
+  // step): re-logging a step (a resumed run) replaces the value, never duplicates.
+  void log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values);
+  // Final and best values, e.g. "val.miou", "best.val.miou"; replaces same keys.
+  void set_summaries(std::string_view run, const std::map<std::string, double>& values);
+  void add_artifact(std::string_view run, std::string_view kind, std::string_view path);
+
+  std::vector<std::pair<std::string, Cell>> params(std::string_view run);
+  std::vector<MetricPoint> metrics(std::string_view run, std::string_view key = {});  // by key, then step
+  std::map<std::string, double> summaries(std::string_view run);
+  std::vector<Artifact> artifacts(std::string_view run);
+
+  // Runs marked running on `host` whose pid no longer exists (kill(pid, 0)).
+  // A recycled pid makes a dead run look alive; the scheduler's own pid is never stale.
+  std::vector<std::string> find_stale_running(std::string_view host);
+  // Marks those runs interrupted (error names the dead pid) and returns them.
+  std::vector<std::string> mark_stale_interrupted(std::string_view host);
+
+  // The connection, for read queries (run_list, run_compare). Not guarded by the
+  // Store's mutex: do not share with other threads using this Store meanwhile.
+  Database& database() { return db_; }
+
+ private:
+  explicit Store(Database db) : mutex_(std::make_unique<std::mutex>()), db_(std::move(db)) {}
+  void write_params(std::string_view run, const std::string& config_json);
+  std::unique_ptr<std::mutex> mutex_;
+  Database db_;
+};
+
+}  // namespace atrous::store

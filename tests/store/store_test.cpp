@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "store/schema.hpp"
+#include "store/store_test_support.hpp"
+
+namespace atrous {
+namespace {
+
+using namespace store;
+using testing::contains;
+using testing::fill_example;
+using testing::store_error;
+using testing::TempDir;
+
+TEST(Store, OpenCreatesFoldersWalAndLatestSchema) {
+  TempDir dir("store_open");
+  const std::string path = dir / "deep/er/atrous.db";
+  auto s = Store::open(path);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  auto q = s.database().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.column_text(0), "wal");
+  auto fk = s.database().prepare("PRAGMA foreign_keys");
+  ASSERT_TRUE(fk.step());
+  EXPECT_EQ(fk.column_int(0), 1);
+  EXPECT_EQ(schema_version(s.database()), latest_schema_version());
+  // Reopening does not migrate again (the version table has one row per migration).
+  auto again = Store::open(path);
+  auto n = again.database().prepare("SELECT COUNT(*) FROM schema_version");
+  ASSERT_TRUE(n.step());
+  EXPECT_EQ(n.column_int(0), latest_schema_version());
+}
+
+TEST(Store, StatementsAreOneEach) {
+  TempDir dir("store_stmt");
+  auto s = Store::open(dir / "a.db");
+  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELECT 1; SELECT 2"); }),
+                       "one SQL statement expected, found more after: SELECT 1;"));
+  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELEC 1"); }), "in: SELEC 1"));
+  s.database().prepare("SELECT 1;  ").run();
+}
+
+TEST(Store, NewerSchemaIsRefused) {
+  TempDir dir("store_newer");
+  const std::string path = dir / "a.db";
+  {
+    auto s = Store::open(path);
+    s.database().exec("INSERT INTO schema_version VALUES (99)");
+  }
+  EXPECT_TRUE(contains(store_error([&] { Store::open(path); }), "schema version 99, newer than this atrous"));
+}
+
+TEST(Store, RunsParamsAndStatus) {
+  TempDir dir("store_runs");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  auto a1 = s.find_run("a1");
+  ASSERT_TRUE(a1);
+  EXPECT_EQ(a1->experiment, "ablation");
+  EXPECT_EQ(a1->variant, "dilated");
+  EXPECT_EQ(a1->status, RunStatus::done);
+  EXPECT_FALSE(a1->end_time.empty());
+  EXPECT_EQ(s.find_run("b1")->error, "diverged");
+  EXPECT_FALSE(s.find_run("zz"));
+
+  const auto params = s.params("a1");
+  std::map<std::string, Cell> p(params.begin(), params.end());
+  EXPECT_EQ(p.at("model.params.width"), Cell{int64_t{32}});
+  EXPECT_EQ(p.at("train.optimizer.lr"), Cell{0.1});
+  EXPECT_EQ(p.at("train.optimizer.name"), Cell{std::string("sgd")});
+  EXPECT_EQ(p.at("train.optimizer.nesterov"), Cell{int64_t{1}});
+  EXPECT_EQ(p.at("model.params.rates"), Cell{std::string("[1,2,4]")});
+  EXPECT_EQ(params.size(), 6u);
+
+  // Upserting with another config rewrites the params (no stale keys) and keeps runtime fields.
+  auto changed = testing::make_run("a1", "dilated", 1, 48, 0.1);
+  changed.config_json = R"({"model": {"params": {"width": 48}}})";
+  changed.status = RunStatus::done;
+  s.upsert_run(changed);
+  EXPECT_EQ(s.params("a1").size(), 1u);
+  EXPECT_FALSE(s.find_run("a1")->end_time.empty());
+
+  EXPECT_FALSE(s.insert_run_if_absent(testing::make_run("a1", "x", 9, 1, 1)));
+  EXPECT_EQ(s.find_run("a1")->variant, "dilated");
+  EXPECT_TRUE(s.insert_run_if_absent(testing::make_run("c1", "x", 9, 1, 1)));
+
+  EXPECT_EQ(s.runs("ablation").size(), 5u);
+  EXPECT_EQ(s.runs("", RunStatus::done).size(), 3u);
+  auto bad = testing::make_run("x", "v", 1, 1, 1);
+  bad.experiment = "nope";
+  EXPECT_TRUE(contains(store_error([&] { s.upsert_run(bad); }), "unknown experiment 'nope'"));
+  bad.experiment = "ablation";
+  bad.config_json = "{oops";
+  EXPECT_TRUE(contains(store_error([&] { s.upsert_run(bad); }), "config_json is not valid JSON"));
+  EXPECT_TRUE(contains(store_error([&] { s.set_status("nope", RunStatus::done); }), "unknown run 'nope'"));
+
+  s.set_status("b1", RunStatus::queued);
+  EXPECT_TRUE(s.find_run("b1")->end_time.empty());
+  EXPECT_TRUE(s.find_run("b1")->error.empty());
+}
+
+TEST(Store, ResolveRunIdByPrefix) {
+  TempDir dir("store_prefix");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  EXPECT_EQ(s.resolve_run_id("a1"), "a1");
+  EXPECT_EQ(s.resolve_run_id("o"), "o1");
+  EXPECT_TRUE(contains(store_error([&] { s.resolve_run_id("a"); }), "'a' is ambiguous: it starts a1, a2"));
+  EXPECT_TRUE(contains(store_error([&] { s.resolve_run_id("q"); }), "unknown run 'q'"));
+}
+
+TEST(Store, ClaimsAreExclusive) {
+  TempDir dir("store_claim");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  RuntimeInfo info = current_runtime_info();
+  EXPECT_FALSE(s.claim_run("a1", info));  // done
+  EXPECT_TRUE(s.claim_run("b2", info));
+  EXPECT_FALSE(s.claim_run("b2", info));  // already running
+  auto b2 = s.find_run("b2");
+  EXPECT_EQ(b2->status, RunStatus::running);
+  EXPECT_EQ(b2->pid, getpid());
+  EXPECT_EQ(b2->host, host_name());
+  EXPECT_FALSE(b2->onednn_isa.empty());
+  EXPECT_FALSE(s.claim_next("ablation", info));  // nothing queued any more
+  s.upsert_run(testing::make_run("q1", "dilated", 3, 8, 0.1));
+  s.upsert_run(testing::make_run("q2", "dilated", 4, 8, 0.1));
+  EXPECT_EQ(s.claim_next("ablation", info), "q1");  // oldest first
+  EXPECT_EQ(s.claim_next("ablation", info), "q2");
+}
+
+TEST(Store, MetricsAreIdempotentPerStep) {
+  TempDir dir("store_metrics");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  s.log_metrics("a1", 10, 1, {{"train.loss", 1.5}, {"val.miou", 0.5}});
+  s.log_metrics("a1", 20, 2, {{"train.loss", 1.0}, {"val.miou", 0.6}});
+  s.log_metrics("a1", 20, 2, {{"train.loss", 0.9}});  // a resumed run re-logs step 20
+  s.log_metrics("a1", 30, 3, {{"train.loss", NAN}});
+  auto loss = s.metrics("a1", "train.loss");
+  ASSERT_EQ(loss.size(), 3u);
+  EXPECT_EQ(loss[1].step, 20);
+  EXPECT_EQ(loss[1].epoch, 2);
+  EXPECT_DOUBLE_EQ(loss[1].value, 0.9);
+  EXPECT_TRUE(std::isnan(loss[2].value));
+  EXPECT_EQ(s.metrics("a1").size(), 5u);
+  EXPECT_TRUE(contains(store_error([&] { s.log_metrics("nope", 1, 1, {{"x", 1}}); }), "FOREIGN KEY"));
+  EXPECT_TRUE(s.metrics("nope").empty());  // the failed call left nothing
+
+  s.set_summaries("a1", {{"val.miou", 0.9}});
+  EXPECT_DOUBLE_EQ(s.summaries("a1").at("val.miou"), 0.9);
+  EXPECT_DOUBLE_EQ(s.summaries("a1").at("best.val.miou"), 0.86);
+  s.add_artifact("a1", "checkpoint", "results/a1/last.safetensors");
+  s.add_artifact("a1", "checkpoint", "results/a1/last.safetensors");
+  s.add_artifact("a1", "log", "results/a1/log.txt");
+  ASSERT_EQ(s.artifacts("a1").size(), 2u);
+  EXPECT_EQ(s.artifacts("a1")[0].kind, "checkpoint");
+}
+
+TEST(Store, StaleRunningRunsAreFoundAndInterrupted) {
+  TempDir dir("store_stale");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  // A pid that surely existed and is now dead: a child we reaped.
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  waitpid(child, &status, 0);
+
+  RuntimeInfo dead = current_runtime_info();
+  dead.pid = child;
+  RuntimeInfo alive = current_runtime_info();
+  RuntimeInfo elsewhere = dead;
+  elsewhere.host = "another-host";
+  ASSERT_TRUE(s.claim_run("b2", dead));
+  s.upsert_run(testing::make_run("q1", "dilated", 3, 8, 0.1));
+  s.upsert_run(testing::make_run("q2", "dilated", 3, 8, 0.1));
+  ASSERT_TRUE(s.claim_run("q1", alive));
+  ASSERT_TRUE(s.claim_run("q2", elsewhere));
+
+  EXPECT_EQ(s.find_stale_running(host_name()), std::vector<std::string>{"b2"});
+  EXPECT_EQ(s.mark_stale_interrupted(host_name()), std::vector<std::string>{"b2"});
+  auto b2 = s.find_run("b2");
+  EXPECT_EQ(b2->status, RunStatus::interrupted);
+  EXPECT_TRUE(contains(b2->error, fmt::format("process {} on", child)));
+  EXPECT_EQ(s.find_run("q1")->status, RunStatus::running);
+  EXPECT_EQ(s.find_run("q2")->status, RunStatus::running);  // other hosts are not judged here
+  EXPECT_TRUE(s.claim_run("b2", alive));                     // an interrupted run can be resumed
+}
+
+}  // namespace
+}  // namespace atrous
