@@ -14,14 +14,14 @@
 namespace atrous {
 
 struct RfRequest {
-  std::optional<Shape> input;  // the ERF input; default: default_erf_input(...)
+  std::optional<Shape> input{};  // the ERF input; default: default_erf_input(...)
   int64_t samples = 16;
   uint64_t seed = 0;
   // Random weights: `weights` (re-initialised per sample) unless set; trained
   // weights always use `inputs`.
-  std::optional<ErfSampling> sampling;
-  std::string checkpoint;  // trained weights (train/checkpoint.hpp), optional
-  std::string out_dir;     // when set, a heatmap PNG per map: <model>_<weights>.png
+  std::optional<ErfSampling> sampling{};
+  std::string checkpoint{};  // trained weights (train/checkpoint.hpp), optional
+  std::string out_dir{};     // when set, a heatmap PNG per map: <model>_<weights>.png
   // Default input sizes are rounded up to this (strided models need a multiple).
   int64_t size_multiple = 32;
 };
