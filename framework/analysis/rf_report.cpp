@@ -36,7 +36,18 @@ RfReport analyse_receptive_fields(const ModelLoader& load, const RfRequest& req)
   if (!req.input) {
     // Measure at a size that holds the whole theoretical field with a margin, and
     // recompute the theoretical fields there (a resize's field depends on the size).
-    const auto [h, w] = default_erf_input(b.summary.rf, b.summary.input.h, b.summary.input.w, req.size_multiple);
+    // A global field (image pooling) would keep the declared size; hold the largest
+    // finite field then, so that the dilated branches beside the pooling fit.
+    ReceptiveField target = b.summary.rf;
+    if (target.global) {
+      target = ReceptiveField{};
+      for (const auto& l : b.summary.layers)
+        if (l.rf.known && !l.rf.global) {
+          target.h.size = std::max(target.h.size, l.rf.h.size);
+          target.w.size = std::max(target.w.size, l.rf.w.size);
+        }
+    }
+    const auto [h, w] = default_erf_input(target, b.summary.input.h, b.summary.input.w, req.size_multiple);
     if (h != b.summary.input.h || w != b.summary.input.w) b = build(load, Shape{b.summary.input.c, h, w});
   }
   RfReport r;

@@ -14,7 +14,9 @@
 namespace atrous {
 
 struct RfRequest {
-  std::optional<Shape> input{};  // the ERF input; default: default_erf_input(...)
+  // The ERF input; default: default_erf_input(...) for the output's field or, when
+  // that is global, for the largest finite field of any layer.
+  std::optional<Shape> input{};
   int64_t samples = 16;
   uint64_t seed = 0;
   // Random weights: `weights` (re-initialised per sample) unless set; trained

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/checkpoint_model.hpp"
 #include "analysis/rf_report.hpp"
 #include "analysis/stack_model.hpp"
 #include "cli/commands.hpp"
@@ -29,8 +30,9 @@ struct RfArgs {
 };
 
 void run_rf(const RfArgs& a) {
-  if (a.models.empty() && a.dilations.empty())
-    throw Error("atrous rf: give a model file or --dilations (e.g. --dilations 1,2,4,8)", Error::Kind::usage);
+  if (a.models.empty() && a.dilations.empty() && a.checkpoint.empty())
+    throw Error("atrous rf: give a model file, a --checkpoint or --dilations (e.g. --dilations 1,2,4,8)",
+                Error::Kind::usage);
   if (a.samples < 1) throw Error(fmt::format("--samples: expected at least 1, got {}", a.samples), Error::Kind::usage);
   RfRequest req;
   if (!a.input.empty()) req.input = parse_shape(a.input);
@@ -39,12 +41,11 @@ void run_rf(const RfArgs& a) {
   if (!a.sampling.empty()) req.sampling = parse_sampling(a.sampling);
   req.checkpoint = a.checkpoint;
   req.out_dir = a.out_dir;
-  if (!a.checkpoint.empty() && a.models.size() != 1)
-    throw Error("--checkpoint: give exactly one model file (the checkpoint's architecture)", Error::Kind::usage);
+  if (!a.checkpoint.empty() && a.models.size() > 1)
+    throw Error("--checkpoint: give at most one model file (the checkpoint's architecture)", Error::Kind::usage);
 
   std::vector<RfReport> reports;
   for (const auto& file : a.models) {
-    if (!std::filesystem::exists(file)) throw Error(fmt::format("{}: no such model file", file), Error::Kind::usage);
     const ModelLoader load = [&](const std::optional<Shape>& input) {
       ModelOptions o;
       o.overrides = a.overrides;
@@ -53,6 +54,9 @@ void run_rf(const RfArgs& a) {
     };
     reports.push_back(analyse_receptive_fields(load, req));
   }
+  // Without a model file, the architecture saved in the checkpoint.
+  if (a.models.empty() && !a.checkpoint.empty())
+    reports.push_back(analyse_receptive_fields(checkpoint_model_loader(a.checkpoint), req));
   RfRequest stack_req = req;
   stack_req.checkpoint.clear();
   stack_req.size_multiple = 1;  // stride-1 stacks accept any size
@@ -95,7 +99,7 @@ void add_rf_command(CLI::App& app) {
       "rf", "Theoretical and effective receptive fields and the gridding score of a model or a dilated stack");
   rf->add_option("model", a.models, "Model file(s) (configs/models/*.yaml)");
   rf->add_option("--set", a.overrides, "Override a model parameter or key: --set width=32")->allow_extra_args(false);
-  rf->add_option("--checkpoint", a.checkpoint, "Trained weights of the (single) model: also measure those");
+  rf->add_option("--checkpoint", a.checkpoint, "Trained weights: also measure those (the model file may be omitted when the checkpoint holds the resolved run)");
   rf->add_option("--input", a.input, "Input shape CxHxW (default: large enough for the theoretical field)");
   rf->add_option("--samples", a.samples, "Random samples averaged per map")->capture_default_str();
   rf->add_option("--seed", a.seed, "Seed of the random inputs and initialisations")->capture_default_str();

@@ -83,6 +83,19 @@ TEST(EffectiveRf, SingleUnitConvIsExactlyItsSupport) {
   EXPECT_EQ(r.results[1].area10, 9);
   EXPECT_NE(r.results[0].total, 9.0);
   EXPECT_TRUE(std::filesystem::exists(r.results[1].heatmap));
+
+  // And without the model file: the architecture from the checkpoint's metadata
+  // (the trainer's resolved run).
+  ck.metadata["run"] = nlohmann::json{{"model", m.spec}}.dump();
+  save_checkpoint(path, ck);
+  const std::string cmd = std::string(ATROUS_BINARY) + " rf --checkpoint " + path +
+                          " --input 1x16x16 --samples 2 --format json --threads 1 2>/dev/null > " + dir.path() +
+                          "/out.json";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const auto j = nlohmann::json::parse(std::ifstream(dir.path() + "/out.json"));
+  ASSERT_EQ(j["models"].size(), 1u);
+  EXPECT_EQ(j["models"][0]["results"][1]["weights"], "trained");
+  EXPECT_EQ(j["models"][0]["results"][1]["total_mass"].get<double>(), 9.0);
 }
 
 TEST(EffectiveRf, GriddingOf2222ButNot1248) {

@@ -1,5 +1,6 @@
-// `atrous rf` error paths: bad --dilations and a missing model file are usage
-// errors (exit 2) that say what was expected.
+// `atrous rf` error paths: bad --dilations and a missing model file (or a
+// checkpoint without its architecture) are usage errors (exit 2) that say what
+// was expected.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -8,6 +9,7 @@
 
 #include "analysis/stack_model.hpp"
 #include "model/model_test_util.hpp"
+#include "train/checkpoint.hpp"
 
 namespace atrous {
 namespace {
@@ -40,10 +42,17 @@ TEST(RfErrors, BadDilations) {
 TEST(RfErrors, MissingModelFile) {
   const auto [code, out] = run("/nonexistent/model.yaml");
   EXPECT_EQ(code, 2) << out;
-  EXPECT_NE(out.find("/nonexistent/model.yaml"), std::string::npos) << out;
+  EXPECT_NE(out.find("no such model file '/nonexistent/model.yaml'"), std::string::npos) << out;
   const auto [code2, out2] = run("");
   EXPECT_EQ(code2, 2) << out2;
-  EXPECT_NE(out2.find("give a model file or --dilations"), std::string::npos) << out2;
+  EXPECT_NE(out2.find("give a model file, a --checkpoint or --dilations"), std::string::npos) << out2;
+  // A checkpoint without the architecture and no model file.
+  testing::TempDir dir("rf_noarch");
+  const std::string ck = dir.path() + "/w.safetensors";
+  save_checkpoint(ck, Checkpoint{});
+  const auto [code4, out4] = run("--checkpoint " + ck);
+  EXPECT_EQ(code4, 2) << out4;
+  EXPECT_NE(out4.find("the checkpoint holds no model"), std::string::npos) << out4;
   const auto [code3, out3] = run(testing::zoo_model("hdc") + " --checkpoint /nonexistent/ck.safetensors --samples 1");
   EXPECT_NE(code3, 0) << out3;
   EXPECT_NE(out3.find("/nonexistent/ck.safetensors"), std::string::npos) << out3;
