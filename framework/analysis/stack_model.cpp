@@ -60,4 +60,13 @@ std::string stack_yaml(const StackSpec& s) {
 
 ResolvedModel stack_model(const StackSpec& spec) { return load_model_string(stack_yaml(spec), "--dilations"); }
 
+ResolvedModel stack_model(StackSpec spec, const std::optional<Shape>& input) {
+  if (input) {
+    spec.channels = input->c;
+    spec.height = input->h;
+    spec.width = input->w;
+  }
+  return stack_model(spec);
+}
+
 }  // namespace atrous

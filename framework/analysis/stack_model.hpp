@@ -3,10 +3,12 @@
 // through the model language so that it is exactly what a model file with the
 // same layers would be.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/resolved.hpp"
+#include "nn/layer.hpp"
 
 namespace atrous {
 
@@ -26,5 +28,7 @@ std::vector<int64_t> parse_dilations(const std::string& text);
 // c.1, ... when linear; c.0.conv, c.0.relu, c.1.conv, ... with ReLUs.
 std::string stack_yaml(const StackSpec& spec);
 ResolvedModel stack_model(const StackSpec& spec);
+// The same with the input replaced (its channels become the stack's channels).
+ResolvedModel stack_model(StackSpec spec, const std::optional<Shape>& input);
 
 }  // namespace atrous

@@ -44,6 +44,15 @@ void run_rf(const RfArgs& a) {
   if (!a.checkpoint.empty() && a.models.size() > 1)
     throw Error("--checkpoint: give at most one model file (the checkpoint's architecture)", Error::Kind::usage);
 
+  // Parsed first: a typo fails before any model runs.
+  std::vector<StackSpec> stacks;
+  for (const auto& text : a.dilations)
+    stacks.push_back({.dilations = parse_dilations(text),
+                      .kernel = a.kernel,
+                      .layers = a.layers,
+                      .channels = a.channels,
+                      .relu = a.activation == "relu"});
+
   std::vector<RfReport> reports;
   for (const auto& file : a.models) {
     const ModelLoader load = [&](const std::optional<Shape>& input) {
@@ -60,23 +69,9 @@ void run_rf(const RfArgs& a) {
   RfRequest stack_req = req;
   stack_req.checkpoint.clear();
   stack_req.size_multiple = 1;  // stride-1 stacks accept any size
-  for (const auto& text : a.dilations) {
-    StackSpec spec{.dilations = parse_dilations(text),
-                   .kernel = a.kernel,
-                   .layers = a.layers,
-                   .channels = a.channels,
-                   .relu = a.activation == "relu"};
-    const ModelLoader load = [&](const std::optional<Shape>& input) {
-      StackSpec s = spec;
-      if (input) {
-        s.channels = input->c;
-        s.height = input->h;
-        s.width = input->w;
-      }
-      return stack_model(s);
-    };
-    reports.push_back(analyse_receptive_fields(load, stack_req));
-  }
+  for (const StackSpec& spec : stacks)
+    reports.push_back(analyse_receptive_fields(
+        [&spec](const std::optional<Shape>& input) { return stack_model(spec, input); }, stack_req));
 
   nlohmann::json all = nlohmann::json::array();
   for (const auto& r : reports) all.push_back(r.to_json());

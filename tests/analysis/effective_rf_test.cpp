@@ -26,15 +26,7 @@ void set_unit_weights(Graph& g) {
 }
 
 ModelLoader loader_of(const StackSpec& spec) {
-  return [spec](const std::optional<Shape>& input) {
-    StackSpec s = spec;
-    if (input) {
-      s.channels = input->c;
-      s.height = input->h;
-      s.width = input->w;
-    }
-    return stack_model(s);
-  };
+  return [spec](const std::optional<Shape>& input) { return stack_model(spec, input); };
 }
 
 // A linear stack with unit weights (so exact) measured at `size`.
