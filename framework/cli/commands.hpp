@@ -12,6 +12,7 @@ void add_data_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
 void add_query_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_rf_command(CLI::App& app);
 
 // Adds --threads to a computing subcommand; the value is applied before it runs.
 void add_threads_option(CLI::App& sub, int& threads);

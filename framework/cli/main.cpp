@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   atrous::cli::add_runs_command(app);
   atrous::cli::add_query_command(app);
   atrous::cli::add_compare_command(app);
+  atrous::cli::add_rf_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,13 +16,10 @@
 
 #include "data/dataset.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace atrous::testing {
 
-// A fresh directory under the system temp dir, removed at destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
             ("atrous_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::remove_all(path_);

@@ -1,0 +1,34 @@
+#pragma once
+// An ad-hoc stack of dilated convolutions (`atrous rf --dilations 1,2,4,8`), made
+// through the model language so that it is exactly what a model file with the
+// same layers would be.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/resolved.hpp"
+#include "nn/layer.hpp"
+
+namespace atrous {
+
+struct StackSpec {
+  std::vector<int64_t> dilations;  // cycled when `layers` is larger
+  int64_t kernel = 3;
+  int64_t layers = 0;  // 0: one per dilation
+  int64_t channels = 8;
+  bool relu = true;  // conv -> ReLU per layer (the context module's unit); false: linear
+  int64_t height = 64, width = 64;
+};
+
+// "1,2,4,8" -> {1, 2, 4, 8}; a usage error for anything but positive integers.
+std::vector<int64_t> parse_dilations(const std::string& text);
+
+// The model's YAML text, and the resolved model ("stack_k3_d1_2_4_8"): layers c.0,
+// c.1, ... when linear; c.0.conv, c.0.relu, c.1.conv, ... with ReLUs.
+std::string stack_yaml(const StackSpec& spec);
+ResolvedModel stack_model(const StackSpec& spec);
+// The same with the input replaced (its channels become the stack's channels).
+ResolvedModel stack_model(StackSpec spec, const std::optional<Shape>& input);
+
+}  // namespace atrous
