@@ -20,21 +20,6 @@
 
 namespace atrous::testing {
 
-    path_ = std::filesystem::temp_directory_path() /
-            ("atrous_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Sample i: an h×w image whose every pixel holds i (one channel) and whose mask
 // holds i % classes; optionally slow, and throwing at one index.
