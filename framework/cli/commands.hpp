@@ -9,6 +9,9 @@ void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 // Adds --threads to a computing subcommand; the value is applied before it runs.
 void add_threads_option(CLI::App& sub, int& threads);

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   atrous::cli::add_model_command(app);
   atrous::cli::add_bench_command(app);
   atrous::cli::add_data_command(app);
+  atrous::cli::add_train_command(app);
+  atrous::cli::add_predict_command(app);
+  atrous::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
