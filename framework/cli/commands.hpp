@@ -13,6 +13,9 @@ void add_runs_command(CLI::App& app);
 void add_query_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_rf_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 // Adds --threads to a computing subcommand; the value is applied before it runs.
 void add_threads_option(CLI::App& sub, int& threads);

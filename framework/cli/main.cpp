@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   atrous::cli::add_query_command(app);
   atrous::cli::add_compare_command(app);
   atrous::cli::add_rf_command(app);
+  atrous::cli::add_train_command(app);
+  atrous::cli::add_predict_command(app);
+  atrous::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

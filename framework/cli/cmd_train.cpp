@@ -1,0 +1,93 @@
+// `atrous train`: one training run from a model, a data config and a recipe (or
+// one run file naming the three); prints the final metrics.
+#include <fmt/format.h>
+
+#include <csignal>
+
+#include "cli/commands.hpp"
+#include "eval/metrics_table.hpp"
+#include "train/trainer.hpp"
+
+namespace atrous::cli {
+
+namespace {
+
+struct TrainArgs {
+  std::string run_file, model, data, train;
+  std::vector<std::string> overrides;
+  std::string out, format = "table", progress = "auto";
+  bool resume = false;
+  int threads = 0;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+
+// Ctrl-C once stops gracefully (checkpoint, then exit); a second time kills.
+class SignalStop : public TrainObserver {
+ public:
+  SignalStop() {
+    g_stop = 0;
+    previous_ = std::signal(SIGINT, [](int) {
+      g_stop = 1;
+      std::signal(SIGINT, SIG_DFL);
+    });
+  }
+  ~SignalStop() override { std::signal(SIGINT, previous_); }
+  bool should_stop() override { return g_stop != 0; }
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+RunConfig load(const TrainArgs& a) {
+  const bool files = !a.model.empty() || !a.data.empty() || !a.train.empty();
+  if (!a.run_file.empty() && files)
+    throw Error("give either a run file or --model/--data/--train, not both", Error::Kind::usage);
+  if (!a.run_file.empty()) return load_run_file(a.run_file, a.overrides);
+  if (a.model.empty() || a.data.empty() || a.train.empty())
+    throw Error("atrous train needs --model, --data and --train (or a run file)", Error::Kind::usage);
+  return load_run(a.model, a.data, a.train, a.overrides);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  static TrainArgs a;
+  auto* sub = app.add_subcommand("train", "Train one run; print its final metrics");
+  sub->add_option("run", a.run_file, "Run file {model: path, data: path, train: path, set: {...}}");
+  sub->add_option("--model", a.model, "Model file (configs/models/*.yaml)");
+  sub->add_option("--data", a.data, "Data config (configs/data/*.yaml)");
+  sub->add_option("--train", a.train, "Recipe (configs/train/*.yaml)");
+  sub->add_option("--set", a.overrides, "Override: model.width=32, data.seed=3, train.optimizer.lr=0.1")
+      ->allow_extra_args(false);
+  sub->add_option("--out", a.out, "Output directory (default: results/runs/<model>-<run hash>)");
+  sub->add_flag("--resume", a.resume, "Continue from OUT/last.safetensors when it exists");
+  sub->add_option("--progress", a.progress, "auto (bar on a terminal), bar, plain or none")
+      ->check(CLI::IsMember({"auto", "bar", "plain", "none"}));
+  sub->add_option("--format", a.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  add_threads_option(*sub, a.threads);
+  sub->callback([] {
+    const RunConfig run = load(a);
+    TrainOptions o;
+    o.out_dir = a.out.empty() ? fmt::format("results/runs/{}-{}", run.model.name(), run.hash().substr(0, 8)) : a.out;
+    o.resume = a.resume;
+    o.progress = parse_progress_mode(a.progress);
+    fmt::print(stderr, "training {} on {} -> {}\n", run.model.name(), run.data.dataset->type(), o.out_dir);
+    SignalStop stop;
+    const TrainResult r = train_run(run, o, &stop);
+    if (a.format == "json") {
+      nlohmann::json j = r.to_json();
+      j["out_dir"] = o.out_dir;
+      j["run_hash"] = run.hash();
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("status: {}{}{}\nsteps: {}  wall: {:.1f} s  train: {:.1f} img/s  out: {}\n", r.status,
+                 r.reason.empty() ? "" : " — ", r.reason, r.steps, r.wall_seconds, r.train_img_per_s, o.out_dir);
+      if (r.final_val) fmt::print("{}", format_metrics_table(*r.final_val, run.data.dataset->class_names()));
+    }
+    if (r.status == "failed") throw Error("training failed: " + r.reason);
+    if (r.status == "interrupted") throw Error("training interrupted: " + r.reason);
+  });
+}
+
+}  // namespace atrous::cli

@@ -1,0 +1,64 @@
+#pragma once
+// A training recipe (configs/train/*.yaml): how long, how big the batches, which
+// optimizer, schedule and loss, and when to evaluate and checkpoint. Every key has
+// a default; unknown keys and bad values are errors at file:line:column.
+//
+//   epochs: 20                # or iterations: 5000 (exactly one of them)
+//   batch_size: 8
+//   seed: 0                   # initialisation and data order
+//   optimizer: {type: adam, lr: 0.001, momentum: 0.9, nesterov: false, weight_decay: 0,
+//               decay_bias_and_norm: true, beta1: 0.9, beta2: 0.999, eps: 1e-8}
+//   schedule: {type: poly, warmup_steps: 0, warmup_start_factor: 0.1, power: 0.9,
+//              min_lr: 0, gamma: 0.1, step_size: 0, milestones: []}
+//   loss: {ce_weight: 1, dice_weight: 0, class_weights: none}   # or inverse_frequency, or [w0, w1, ...]
+//   eval: {every: 1, multi_scale: [1.0], flip: false, boundary_band: 2}
+//   checkpoint: {every: 1, best_metric: val.miou}
+// The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "train/loss.hpp"
+#include "train/optimizer.hpp"
+#include "train/schedule.hpp"
+
+namespace atrous {
+
+struct EvalRecipe {
+  int64_t every = 1;                // evaluate every N epochs (and after the last)
+  std::vector<double> scales{1.0};  // multi-scale evaluation: logits averaged over these input scales
+  bool flip = false;                // also the mirrored input
+  int64_t boundary_band = 2;        // boundary F-score tolerance, pixels
+};
+
+struct CheckpointRecipe {
+  int64_t every = 1;                     // write last.safetensors every N epochs (and after the last)
+  std::string best_metric = "val.miou";  // best.safetensors maximises this metric
+};
+
+struct Recipe {
+  int64_t epochs = 0;      // exactly one of epochs and iterations is > 0
+  int64_t iterations = 0;
+  int64_t batch_size = 8;
+  uint64_t seed = 0;
+  double lr = 0.001;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;           // base_lr = lr; total_steps set by the trainer
+  LossConfig loss;                   // class_weights filled here only when fixed
+  std::string class_weights = "none";  // none | inverse_frequency | fixed
+  EvalRecipe eval;
+  CheckpointRecipe checkpoint;
+
+  // Every key with its value, in the file's schema (read_recipe reads it back).
+  nlohmann::json resolved() const;
+};
+
+// Reads the recipe at `pointer` of `doc` ("" when the document is the recipe).
+Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer = "");
+// Loads a file and applies "key=value" overrides (new keys allowed: every key has a
+// default). Overriding epochs drops the file's iterations and vice versa.
+Recipe load_recipe_file(const std::string& path, const std::vector<std::string>& overrides = {});
+
+}  // namespace atrous

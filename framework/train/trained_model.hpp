@@ -1,0 +1,28 @@
+#pragma once
+// A trained network back from a checkpoint alone: the run it came from (its
+// metadata "run"), the graph rebuilt, fused and loaded. What `atrous predict` and
+// `atrous eval` start from.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "image/image.hpp"
+#include "nn/graph.hpp"
+#include "train/evaluate.hpp"
+#include "train/run_config.hpp"
+
+namespace atrous {
+
+struct TrainedModel {
+  RunConfig run;
+  Graph graph;
+  int64_t step = 0;
+};
+
+TrainedModel load_trained_model(const std::string& checkpoint_path);
+
+// Labels (H×W) for an 8-bit image: channels adapted to the model's (grey
+// repeated, RGB averaged), normalised as the run's validation data.
+std::vector<uint8_t> predict_image(TrainedModel& model, const Image& image, const EvalPasses& passes);
+
+}  // namespace atrous

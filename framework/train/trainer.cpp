@@ -1,0 +1,305 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "core/context.hpp"
+#include "data/class_stats.hpp"
+#include "data/loader.hpp"
+#include "eval/argmax.hpp"
+#include "image/png.hpp"
+#include "model/build.hpp"
+#include "train/checkpoint.hpp"
+#include "train/evaluate.hpp"
+#include "train/prediction_panel.hpp"
+#include "train/schedule.hpp"
+#include "train/train_step.hpp"
+
+namespace atrous {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+LoaderOptions train_loader_options(const RunConfig& run) {
+  LoaderOptions lo;
+  lo.batch_size = run.train.batch_size;
+  lo.shuffle = true;
+  // Full batches only (batch norm statistics of a 1-image remainder are noise),
+  // unless the split is smaller than one batch.
+  lo.drop_last = run.data.dataset->size(Split::train) >= run.train.batch_size;
+  lo.seed = run.train.seed;
+  return lo;
+}
+
+LossConfig loss_config(const RunConfig& run) {
+  LossConfig loss = run.train.loss;
+  const int64_t classes = run.data.dataset->classes();
+  if (run.train.class_weights == "inverse_frequency") {
+    const auto w = inverse_frequency_weights(class_pixel_counts(*run.data.dataset, Split::train));
+    loss.class_weights.assign(w.begin(), w.end());
+  } else if (run.train.class_weights == "fixed" && static_cast<int64_t>(loss.class_weights.size()) != classes) {
+    throw Error(fmt::format("train.loss.class_weights has {} weights but the dataset has {} classes",
+                            loss.class_weights.size(), classes),
+                Error::Kind::usage);
+  }
+  return loss;
+}
+
+// What, besides parameters and optimizer state, a resumed run needs.
+struct RunState {
+  int64_t step = 0;
+  double loss_sum = 0, ce_sum = 0, dice_sum = 0;  // the running epoch's
+  int64_t loss_count = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  nlohmann::json best_record;  // null until a validation ran
+};
+
+std::string exact(double v) { return fmt::format("{}", v); }  // shortest text that reads back to v
+
+void save_state(const std::string& path, Graph& graph, TrainStep& ts, const RunConfig& run, const RunState& s,
+                int64_t batches_per_epoch) {
+  Checkpoint ck;
+  add_parameters(ck, graph);
+  const auto params = graph.params();
+  add_optimizer_state(ck, ts.optimizer(), params);
+  ck.set_step(s.step);
+  ck.metadata["epoch"] = std::to_string(s.step / batches_per_epoch);
+  ck.metadata["run"] = run.canonical();
+  ck.metadata["epoch_loss_sum"] = exact(s.loss_sum);
+  ck.metadata["epoch_ce_sum"] = exact(s.ce_sum);
+  ck.metadata["epoch_dice_sum"] = exact(s.dice_sum);
+  ck.metadata["epoch_loss_count"] = std::to_string(s.loss_count);
+  if (!s.best_record.is_null()) {
+    ck.metadata["best_value"] = exact(s.best_value);
+    ck.metadata["best_record"] = s.best_record.dump();
+  }
+  save_checkpoint(path, ck);
+}
+
+RunState load_state(const std::string& path, Graph& graph, TrainStep& ts, const RunConfig& run) {
+  const Checkpoint ck = load_checkpoint(path);
+  const auto meta = [&](const std::string& key) {
+    const auto it = ck.metadata.find(key);
+    if (it == ck.metadata.end()) throw Error(fmt::format("{}: not a training checkpoint (no metadata '{}')", path, key));
+    return it->second;
+  };
+  if (meta("run") != run.canonical())
+    throw Error(fmt::format("{}: cannot resume: the checkpoint belongs to a different run configuration "
+                            "(compare its metadata 'run' with config.json)",
+                            path),
+                Error::Kind::usage);
+  load_parameters(graph, ck);
+  const auto params = graph.params();
+  load_optimizer_state(ts.optimizer(), params, ck);
+  RunState s;
+  s.step = ck.step();
+  s.loss_sum = std::stod(meta("epoch_loss_sum"));
+  s.ce_sum = std::stod(meta("epoch_ce_sum"));
+  s.dice_sum = std::stod(meta("epoch_dice_sum"));
+  s.loss_count = std::stoll(meta("epoch_loss_count"));
+  if (ck.metadata.count("best_record")) {
+    s.best_value = std::stod(meta("best_value"));
+    s.best_record = nlohmann::json::parse(meta("best_record"));
+  }
+  return s;
+}
+
+// Keeps the metrics lines up to `step` (a resumed run rewrites what came after its checkpoint).
+void truncate_metrics(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("step", int64_t{0}) <= step) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+void write_predictions(Graph& graph, const RunConfig& run, const EvalPasses& passes, int64_t count,
+                       const std::string& dir) {
+  const Dataset& ds = *run.data.dataset;
+  count = std::min(count, ds.size(Split::val));
+  for (int64_t i = 0; i < count; ++i) {
+    Rng unused(0);  // validation transforms draw nothing
+    const Sample s = apply_transforms(ds.get(Split::val, i), run.data.val, unused);
+    const Tensor x = Tensor::from_plain({1, s.channels, s.height, s.width}, s.image);
+    const auto prediction = argmax_labels(infer_logits(graph, x, passes));
+    write_png(fmt::format("{}/val_{:03}.png", dir, i), prediction_panel(s, prediction, run.data.val.normalize));
+  }
+}
+
+}  // namespace
+
+RunLength run_length(const RunConfig& run) {
+  LoaderOptions lo = train_loader_options(run);
+  lo.prefetch = 0;
+  const Loader loader(run.data.dataset, Split::train, run.data.train, lo);
+  RunLength len;
+  len.batches_per_epoch = loader.batches_per_epoch();
+  if (len.batches_per_epoch == 0) throw Error("the training split is empty", Error::Kind::usage);
+  len.steps = run.train.iterations > 0 ? run.train.iterations : run.train.epochs * len.batches_per_epoch;
+  len.epochs = (len.steps + len.batches_per_epoch - 1) / len.batches_per_epoch;
+  return len;
+}
+
+double metric_value(const nlohmann::json& record, const std::string& dotted) {
+  const nlohmann::json* node = &record;
+  size_t begin = 0;
+  while (true) {
+    const size_t dot = dotted.find('.', begin);
+    const std::string key = dotted.substr(begin, dot == std::string::npos ? std::string::npos : dot - begin);
+    if (!node->is_object() || !node->contains(key)) return NAN;
+    node = &(*node)[key];
+    if (dot == std::string::npos) break;
+    begin = dot + 1;
+  }
+  return node->is_number() ? node->get<double>() : NAN;
+}
+
+nlohmann::json TrainResult::to_json() const {
+  nlohmann::json j = {{"status", status},     {"reason", reason},           {"steps", steps},
+                      {"wall_seconds", wall_seconds}, {"train_img_per_s", train_img_per_s},
+                      {"final", final_metrics}, {"best", best_metrics}};
+  if (failed_step >= 0) j["failed_step"] = failed_step;
+  return j;
+}
+
+TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainObserver* observer) {
+  const auto started = Clock::now();
+  if (options.threads > 0) set_threads(options.threads);
+  check(!options.out_dir.empty(), "train_run: no output directory");
+  const std::string out = options.out_dir;
+  fs::create_directories(fs::path(out) / "predictions");
+  const Recipe& recipe = run.train;
+  const RunLength len = run_length(run);
+
+  Graph graph = build_graph(run.model);
+  graph.fuse();
+  graph.init(recipe.seed);
+  TrainStep ts(graph, loss_config(run), make_optimizer(recipe.optimizer));
+  ScheduleConfig sc = recipe.schedule;
+  sc.total_steps = len.steps;
+  const LrSchedule schedule(sc);
+  const EvalSettings eval{{recipe.eval.scales, recipe.eval.flip}, recipe.batch_size, recipe.eval.boundary_band, true};
+
+  const std::string last_path = out + "/last.safetensors", best_path = out + "/best.safetensors";
+  const std::string metrics_path = out + "/metrics.jsonl";
+  RunState state;
+  if (options.resume && fs::exists(last_path)) {
+    state = load_state(last_path, graph, ts, run);
+    truncate_metrics(metrics_path, state.step);
+  } else {
+    std::ofstream(metrics_path, std::ios::trunc);
+  }
+  std::ofstream(out + "/config.json", std::ios::trunc) << run.resolved.dump(2) << "\n";
+  std::ofstream log(out + "/train.log", std::ios::app);
+  std::ofstream metrics_file(metrics_path, std::ios::app);
+
+  Loader loader(run.data.dataset, Split::train, run.data.train, train_loader_options(run));
+  loader.seek(state.step / len.batches_per_epoch, state.step % len.batches_per_epoch);
+  Progress progress(options.progress, len.steps, len.epochs, state.step);
+  const int64_t first_step = state.step;
+  log << fmt::format("run {} ({}), {} steps in {} epochs of {} batches, {} threads{}\n", run.model.name(),
+                     run.hash(), len.steps, len.epochs, len.batches_per_epoch, thread_count(),
+                     first_step > 0 ? fmt::format(", resumed at step {}", first_step) : "");
+  log.flush();
+
+  TrainResult result;
+  double train_seconds = 0;
+  int64_t images = 0;
+  auto rate = [&] { return train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0; };
+  while (state.step < len.steps) {
+    const Batch batch = loader.next();
+    const double lr = schedule.lr_at(state.step);
+    const auto t0 = Clock::now();
+    const LossValue v = ts.run(batch.images, batch.labels, lr, state.step);
+    train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    images += batch.size();
+    const int64_t epoch = state.step / len.batches_per_epoch;
+    if (!std::isfinite(v.total)) {
+      result.status = "failed";
+      result.failed_step = state.step;
+      result.reason = fmt::format("the loss is {} at step {} (epoch {}, learning rate {:g}); the parameters have "
+                                  "diverged, lower the learning rate",
+                                  v.total, state.step, epoch + 1, lr);
+      break;
+    }
+    state.loss_sum += v.total;
+    state.ce_sum += v.ce;
+    state.dice_sum += v.dice;
+    ++state.loss_count;
+    if (observer) observer->on_step({state.step, epoch, v, lr, rate()});
+    ++state.step;
+    progress.update(epoch, state.step, v.total, rate());
+
+    if (state.step % len.batches_per_epoch == 0 || state.step == len.steps) {
+      const bool final = state.step == len.steps;
+      const double n = static_cast<double>(std::max<int64_t>(1, state.loss_count));
+      nlohmann::json record = {{"epoch", epoch + 1},
+                               {"step", state.step},
+                               {"train", {{"loss", state.loss_sum / n}, {"ce", state.ce_sum / n},
+                                          {"dice", state.dice_sum / n}, {"lr", lr}}}};
+      state.loss_sum = state.ce_sum = state.dice_sum = 0;
+      state.loss_count = 0;
+      std::string summary = fmt::format("epoch {}/{}  step {}  train.loss {:.4f}", epoch + 1, len.epochs,
+                                        state.step, record["train"]["loss"].get<double>());
+      bool is_best = false;
+      if ((epoch + 1) % recipe.eval.every == 0 || final) {
+        const Metrics m = evaluate_split(graph, run.data, Split::val, eval);
+        record["val"] = m.to_json();
+        result.final_val = m;
+        summary += fmt::format("  val.miou {:.4f}  val.pixel_acc {:.4f}  val.boundary_f {:.4f}", m.miou,
+                               m.pixel_acc, m.boundary_f());
+        const double value = metric_value(record, recipe.checkpoint.best_metric);
+        if (std::isfinite(value) && (state.best_record.is_null() || value > state.best_value)) {
+          is_best = true;
+          state.best_value = value;
+          state.best_record = record;
+        }
+        write_predictions(graph, run, eval.passes, options.predictions, out + "/predictions");
+        metrics_file << record.dump() << "\n";
+        metrics_file.flush();
+      }
+      result.final_metrics = record;
+      progress.message(summary);
+      log << summary << "\n";
+      log.flush();
+      if (observer) observer->on_epoch(epoch + 1, state.step, record);
+      if (is_best) {
+        save_state(best_path, graph, ts, run, state, len.batches_per_epoch);
+        if (observer) observer->on_checkpoint(best_path, true);
+      }
+      if ((epoch + 1) % recipe.checkpoint.every == 0 || final) {
+        save_state(last_path, graph, ts, run, state, len.batches_per_epoch);
+        if (observer) observer->on_checkpoint(last_path, false);
+      }
+    }
+    if (observer && state.step < len.steps && observer->should_stop()) {
+      save_state(last_path, graph, ts, run, state, len.batches_per_epoch);
+      observer->on_checkpoint(last_path, false);
+      result.status = "interrupted";
+      result.reason = fmt::format("stopped at step {} of {}; resume to continue", state.step, len.steps);
+      break;
+    }
+  }
+  progress.finish();
+  result.steps = state.step;
+  result.best_metrics = state.best_record;
+  result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  result.train_img_per_s = rate();
+  if (first_step == len.steps && result.final_metrics.is_null()) result.final_metrics = state.best_record;
+  log << fmt::format("{}{}{} after {} steps, {:.1f} s, {:.1f} img/s\n", result.status,
+                     result.reason.empty() ? "" : ": ", result.reason, result.steps, result.wall_seconds,
+                     result.train_img_per_s);
+  return result;
+}
+
+}  // namespace atrous
