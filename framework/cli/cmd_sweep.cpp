@@ -63,8 +63,8 @@ void add_sweep_command(CLI::App& app) {
                               stop_signal(), out.interrupted));
     }
     if (!out.all_done())
-      throw Error(fmt::format("{} of {} runs done, {} failed, {} interrupted", out.done, plan.runs.size(), out.failed,
-                              out.interrupted + out.other));
+      throw Error(fmt::format("{} of {} runs done, {} failed, {} interrupted, {} other (atrous status {} --db {})",
+                              out.done, plan.runs.size(), out.failed, out.interrupted, out.other, plan.spec.name, db));
   });
 }
 
