@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   atrous::cli::add_train_command(app);
   atrous::cli::add_predict_command(app);
   atrous::cli::add_eval_command(app);
+  atrous::cli::add_sweep_command(app);
+  atrous::cli::add_status_command(app);
+  atrous::cli::add_worker_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
+#include <string>
 
 #include "core/context.hpp"
 
@@ -20,7 +22,16 @@ std::string host_name() {
 
 bool process_alive(int64_t pid) {
   if (pid <= 0) return false;
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  // A zombie (exited, not yet reaped) still answers kill(pid, 0). In containers
+  // whose pid 1 does not reap orphans, the workers of a killed sweep stay zombies
+  // forever; they are dead. /proc/<pid>/stat is "pid (comm) S ...": the state
+  // follows the last ')'.
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string text;
+  std::getline(stat, text);
+  const auto paren = text.rfind(')');
+  return !(paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z');
 }
 
 RuntimeInfo current_runtime_info() {

@@ -1,0 +1,71 @@
+// `atrous sweep EXP.yaml`: plan an experiment (variants × grid × seeds), record it
+// in the results database and run what is not done yet; the same command again
+// resumes. --dry-run prints the plan only.
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "store/store.hpp"
+#include "sweep/local_backend.hpp"
+#include "sweep/stop_signal.hpp"
+#include "sweep/sweep_runner.hpp"
+
+namespace atrous::cli {
+
+void add_sweep_command(CLI::App& app) {
+  static std::string experiment, db = store::default_db_path, format = "table";
+  static int jobs = 1, threads = 0;
+  static bool dry_run = false, retry_failed = false;
+  auto* sub = app.add_subcommand("sweep", "Run an experiment's variants × grid × seeds; resumable");
+  sub->add_option("experiment", experiment, "experiment spec (experiments/*.yaml)")->required();
+  sub->add_option("--jobs,-j", jobs, "runs at once")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--threads", threads, "total thread budget shared by the jobs (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--db", db, "results database")->capture_default_str();
+  sub->add_flag("--dry-run", dry_run, "print the plan (state, estimated cost) and stop");
+  sub->add_flag("--retry-failed", retry_failed, "run failed runs again");
+  sub->add_option("--format", format, "table, csv, json or md")->capture_default_str();
+  sub->callback([] {
+    const TableFormat f = parse_table_format(format);
+    // Everything is resolved before anything runs: a bad spec fails here, located.
+    const SweepPlan plan = load_sweep_plan(experiment);
+    if (dry_run) {
+      double total = 0;
+      int unknown = 0;
+      fmt::print("{}", format_table(plan_table(plan, db, &total, &unknown), f));
+      if (f == TableFormat::table)
+        fmt::print("{} runs; estimated cost {}{}\n", plan.runs.size(), unknown == static_cast<int>(plan.runs.size())
+                                                                          ? "unknown"
+                                                                          : format_duration(total),
+                   unknown > 0 && unknown < static_cast<int>(plan.runs.size())
+                       ? fmt::format(" + {} run(s) of unknown cost", unknown)
+                       : "");
+      return;
+    }
+    install_stop_handlers();
+    SweepOptions o;
+    o.db_path = db;
+    o.jobs = jobs;
+    o.threads = threads;
+    o.retry_failed = retry_failed;
+    o.report = [](const std::string& line) {
+      fmt::print(stderr, "{}\n", line);
+      std::fflush(stderr);
+    };
+    LocalBackend backend;
+    const SweepOutcome out = run_sweep(plan, o, backend);
+    if (!out.stale.empty())
+      fmt::print(stderr, "{} run(s) left running by a dead process were marked interrupted and resumed\n",
+                 out.stale.size());
+    fmt::print("{}", format_table(out.summary, f));
+    if (stop_requested()) {
+      throw Error(fmt::format("sweep stopped by signal {}: {} interrupted run(s) resume with the same command",
+                              stop_signal(), out.interrupted));
+    }
+    if (!out.all_done())
+      throw Error(fmt::format("{} of {} runs done, {} failed, {} interrupted, {} other (atrous status {} --db {})",
+                              out.done, plan.runs.size(), out.failed, out.interrupted, out.other, plan.spec.name, db));
+  });
+}
+
+}  // namespace atrous::cli

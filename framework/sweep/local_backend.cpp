@@ -1,0 +1,129 @@
+#include "sweep/local_backend.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "store/store.hpp"
+#include "sweep/stop_signal.hpp"
+#include "sweep/worker.hpp"
+
+extern char** environ;
+
+namespace atrous {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+pid_t spawn_worker(const std::string& exe, const std::string& db, const std::string& run, int threads) {
+  const std::string dir = run_dir(db, run);
+  fs::create_directories(dir);
+  const std::string log = (fs::path(dir) / "worker.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // The worker's own output (progress, errors) goes beside its run; the sweep prints one line per run.
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  const std::string t = std::to_string(threads);
+  std::vector<std::string> args = {exe, "worker", "--db", db, "--run", run, "--threads", t};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw Error(fmt::format("cannot start a worker ({}): {}", exe, std::strerror(rc)));
+  return pid;
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return fmt::format("worker killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return fmt::format("worker exited with code {}", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+int LocalBackend::threads_per_job(int budget, int jobs) {
+  if (budget <= 0) budget = core_count();
+  return std::max(1, budget / std::max(1, jobs));
+}
+
+void LocalBackend::execute(const std::vector<std::string>& run_ids, const LaunchPlan& plan) {
+  const int jobs = std::max(1, plan.jobs);
+  const int threads = threads_per_job(plan.threads, jobs);
+  auto report = [&](const std::string& line) {
+    if (plan.report) plan.report(line);
+  };
+  store::Store s = store::Store::open(plan.db_path);
+  std::deque<std::string> pending(run_ids.begin(), run_ids.end());
+  std::map<pid_t, std::string> active;
+  bool stopping = false;
+
+  auto finished = [&](pid_t pid, int status) {
+    const std::string run = active.at(pid);
+    active.erase(pid);
+    const bool clean = WIFEXITED(status) && (WEXITSTATUS(status) == worker_exit_done ||
+                                             WEXITSTATUS(status) == worker_exit_failed ||
+                                             WEXITSTATUS(status) == worker_exit_interrupted ||
+                                             WEXITSTATUS(status) == worker_exit_not_claimed);
+    auto rec = s.find_run(run);
+    if (!clean && rec && rec->status == store::RunStatus::running && rec->pid == pid) {
+      // The worker could not record its end itself: record it for it.
+      const std::string reason = fmt::format("{} (see {}/worker.log)", describe_exit(status), run_dir(plan.db_path, run));
+      s.set_status(run, stopping ? store::RunStatus::interrupted : store::RunStatus::failed, reason);
+      rec = s.find_run(run);
+    }
+    if (rec)
+      report(fmt::format("{} {}{}{}",
+                         rec->status == store::RunStatus::running || rec->status == store::RunStatus::queued
+                             ? "left"
+                             : "finished", run.substr(0, 12),
+                         fmt::format(": {}", store::to_string(rec->status)), rec->error.empty() ? "" : " — " + rec->error));
+  };
+
+  while ((!pending.empty() && !stopping) || !active.empty()) {
+    if (stop_requested() && !stopping) {
+      stopping = true;
+      report(fmt::format("stopping: {} running run(s) checkpoint and stop, {} not started", active.size(),
+                         pending.size()));
+      for (const auto& [pid, run] : active) kill(pid, SIGTERM);
+    }
+    while (!stopping && static_cast<int>(active.size()) < jobs && !pending.empty()) {
+      const std::string run = pending.front();
+      pending.pop_front();
+      const pid_t pid = spawn_worker(executable_, plan.db_path, run, threads);
+      active[pid] = run;
+      report(fmt::format("started  {} (pid {}, {} threads)", run.substr(0, 12), pid, threads));
+    }
+    bool reaped = false;
+    for (auto it = active.begin(); it != active.end();) {
+      const pid_t pid = it->first;
+      ++it;  // `finished` erases the entry
+      int status = 0;
+      const pid_t r = waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        finished(pid, status);
+        reaped = true;
+      } else if (r < 0 && errno != EINTR) {
+        throw Error(fmt::format("waitpid({}): {}", pid, std::strerror(errno)));
+      }
+    }
+    if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace atrous

@@ -1,0 +1,26 @@
+#pragma once
+// Runs workers as child processes of this one (posix_spawn of /proc/self/exe),
+// `jobs` at a time, each with threads max(1, budget / jobs).
+//
+// A child killed by a signal (or exiting abnormally) while its run is still
+// 'running' in the database leaves a record behind: failed with "worker killed by
+// signal N", or interrupted when the sweep itself is stopping. On SIGINT/SIGTERM
+// the children get SIGTERM, checkpoint and exit; no new run starts.
+#include "sweep/backend.hpp"
+
+namespace atrous {
+
+class LocalBackend : public Backend {
+ public:
+  // `executable`: the atrous binary (default: /proc/self/exe).
+  explicit LocalBackend(std::string executable = "/proc/self/exe") : executable_(std::move(executable)) {}
+  void execute(const std::vector<std::string>& run_ids, const LaunchPlan& plan) override;
+
+  // Threads each of `jobs` concurrent runs gets from a budget (0: all cores).
+  static int threads_per_job(int budget, int jobs);
+
+ private:
+  std::string executable_;
+};
+
+}  // namespace atrous

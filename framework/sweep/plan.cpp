@@ -1,0 +1,103 @@
+#include "sweep/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/error.hpp"
+
+namespace atrous {
+
+namespace {
+
+RunConfig load(const PlannedRun& r, const std::vector<std::string>& overrides) {
+  return load_run(r.files.at("model"), r.files.at("data"), r.files.at("train"), overrides);
+}
+
+[[noreturn]] void rethrow_at(const ExperimentSpec& spec, const std::string& pointer, const std::string& what,
+                             const Error& e) {
+  throw Error(spec.doc.where(pointer), fmt::format("{}: {}", what, e.what()), e.kind());
+}
+
+const VariantSpec& variant_of(const ExperimentSpec& spec, const std::string& name) {
+  for (const auto& v : spec.variants)
+    if (v.name == name) return v;
+  throw Error(fmt::format("internal: planned run of unknown variant '{}'", name));
+}
+
+}  // namespace
+
+std::string grid_label(const PlannedRun& run) {
+  std::string s;
+  for (const auto& [k, v] : run.grid_values) {
+    const auto dot = k.rfind('.');
+    s += fmt::format("{}{}={}", s.empty() ? "" : " ", dot == std::string::npos ? k : k.substr(dot + 1),
+                     v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return s;
+}
+
+std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vector<PlannedRun>& runs) {
+  // Resolve in stages so that an error is blamed on the part that introduced it:
+  // the base alone, then each variant on top of it, then each full run (grid
+  // values and seed). Each stage is checked once and cached.
+  try {
+    load_run(spec.base_files.at("model"), spec.base_files.at("data"), spec.base_files.at("train"),
+             spec.base_overrides);
+  } catch (const Error& e) {
+    rethrow_at(spec, "/base", "base", e);
+  }
+  std::map<std::string, bool> variant_checked;
+  std::map<std::string, const ResolvedRun*> by_id;
+  std::vector<ResolvedRun> out;
+  out.reserve(runs.size());
+  for (const auto& r : runs) {
+    const VariantSpec& v = variant_of(spec, r.variant);
+    std::vector<std::string> upto_variant = spec.base_overrides;
+    upto_variant.insert(upto_variant.end(), v.overrides.begin(), v.overrides.end());
+    if (!variant_checked[r.variant]) {
+      try {
+        load(r, upto_variant);
+      } catch (const Error& e) {
+        rethrow_at(spec, v.pointer, fmt::format("variant '{}'", v.name), e);
+      }
+      variant_checked[r.variant] = true;
+    }
+    ResolvedRun resolved;
+    resolved.planned = r;
+    try {
+      resolved.config = load(r, r.overrides);
+    } catch (const Error& e) {
+      // Add the grid axes one at a time to find the one that breaks it; when none
+      // does, it is the seed.
+      std::vector<std::string> partial = upto_variant;
+      for (const auto& axis : spec.grid) {
+        partial.push_back(axis.key + "=" + r.grid_values.at(axis.key).dump());
+        try {
+          load(r, partial);
+        } catch (const Error& axis_error) {
+          rethrow_at(spec, axis.pointer, fmt::format("variant '{}', grid '{}'", v.name, axis.key), axis_error);
+        }
+      }
+      rethrow_at(spec, "/seeds", fmt::format("variant '{}', seed {}", v.name, r.seed), e);
+    }
+    resolved.id = resolved.config.hash();
+    out.push_back(std::move(resolved));
+    if (auto [it, fresh] = by_id.emplace(out.back().id, &out.back()); !fresh) {
+      // `out` reserved its size, so the stored pointer is stable.
+      spec.fail(v.pointer, fmt::format("run '{}' resolves to the same configuration as '{}' (id {}); "
+                                       "variants must differ",
+                                       r.label(), it->second->planned.label(), out.back().id));
+    }
+  }
+  return out;
+}
+
+SweepPlan load_sweep_plan(const std::string& experiment_path) {
+  SweepPlan plan;
+  plan.spec = load_experiment(experiment_path);
+  plan.runs = resolve_plan(plan.spec, expand(plan.spec));
+  return plan;
+}
+
+}  // namespace atrous

@@ -1,0 +1,27 @@
+#include "sweep/stop_signal.hpp"
+
+#include <csignal>
+
+namespace atrous {
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int signal) {
+  g_signal = signal;
+  std::signal(signal, SIG_DFL);
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  g_signal = 0;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+bool stop_requested() { return g_signal != 0; }
+int stop_signal() { return g_signal; }
+
+}  // namespace atrous

@@ -1,0 +1,13 @@
+#pragma once
+// SIGINT/SIGTERM as a polled flag: a sweep and its workers stop gracefully
+// (checkpoint, mark interrupted) instead of dying mid-write. The first signal
+// sets the flag; the handler then restores the default action, so a second
+// Ctrl-C kills at once.
+namespace atrous {
+
+void install_stop_handlers();
+bool stop_requested();
+// The signal that set the flag (0 when none).
+int stop_signal();
+
+}  // namespace atrous
