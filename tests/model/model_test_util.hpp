@@ -11,20 +11,11 @@
 #include "model/build.hpp"
 #include "model/load.hpp"
 
+#include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 
 namespace atrous::testing {
 
-// The message of the atrous::Error `f` throws ("" and a test failure if none).
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an atrous::Error";
-  return "";
-}
 
 // Loads and builds a model given as YAML text, named "m.yaml" in locations.
 inline std::string model_error(const std::string& yaml, const ModelOptions& o = {}) {

@@ -9,18 +9,12 @@
 #include "core/error.hpp"
 #include "data/data_test_support.hpp"  // TempDir, contains
 #include "store/store.hpp"
+#include "support/error_of.hpp"
 
 namespace atrous::testing {
 
-inline std::string store_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an atrous::Error";
-  return "";
-}
+// Store tests name it store_error.
+inline std::string store_error(const std::function<void()>& f) { return error_of(f); }
 
 inline store::RunRecord make_run(const std::string& id, const std::string& variant, int seed, int width, double lr) {
   store::RunRecord r;
