@@ -68,6 +68,15 @@ TEST(SlowSweep, ADivergingVariantIsRecordedFailedWhileTheOthersFinish) {
   EXPECT_EQ(s.find_run(runs[0].id)->end_time, before);
   // ...and `status` shows every run.
   EXPECT_EQ(run_cli("status t --db " + db), 0);
+  // --retry-failed reruns the failed runs (which diverge again) and only them.
+  std::string done_id, failed_id;
+  for (const auto& r : runs) (r.variant == "ok" ? done_id : failed_id) = r.id;
+  const auto done_end = s.find_run(done_id)->end_time, failed_end = s.find_run(failed_id)->end_time;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // timestamps have millisecond resolution
+  EXPECT_EQ(run_cli("sweep " + spec + " --jobs 2 --threads 2 --db " + db + " --retry-failed"), 1);
+  EXPECT_EQ(s.find_run(done_id)->end_time, done_end);
+  EXPECT_NE(s.find_run(failed_id)->end_time, failed_end);
+  EXPECT_EQ(s.find_run(failed_id)->status, store::RunStatus::failed);
 }
 
 TEST(SlowSweep, SurvivesSigkillOfItsProcessGroupAndLosesNoMetric) {
