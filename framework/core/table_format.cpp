@@ -42,6 +42,20 @@ std::string md_field(std::string s) {
   return out;
 }
 
+// Terminal tables cap each cell: one long value (a model's whole layer list is
+// one param) would otherwise push every other column off the screen. The
+// machine formats (csv, json, md) keep full values.
+constexpr size_t kMaxCellWidth = 60;
+
+std::string clip(std::string s) {
+  if (s.size() <= kMaxCellWidth) return s;
+  s.resize(kMaxCellWidth - 3);
+  // Do not cut a UTF-8 sequence in half.
+  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+  if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+  return s + "...";
+}
+
 std::string format_text(const Table& t) {
   std::vector<std::vector<std::string>> cells(t.rows.size());
   std::vector<size_t> width(t.columns.size());
@@ -50,6 +64,7 @@ std::string format_text(const Table& t) {
     for (size_t c = 0; c < t.columns.size(); ++c) {
       std::string s = cell_text(t.rows[r][c]);
       std::replace(s.begin(), s.end(), '\n', ' ');
+      s = clip(std::move(s));
       width[c] = std::max(width[c], s.size());
       cells[r].push_back(std::move(s));
     }

@@ -23,6 +23,18 @@ TEST(TableFormat, AlignedTextRightAlignsNumbers) {
             "c|d      22         -\n");
 }
 
+TEST(TableFormat, TerminalTablesClipLongCellsButMachineFormatsKeepThem) {
+  Table t;
+  t.columns = {"key", "value"};
+  const std::string long_value(200, 'x');
+  t.rows = {{std::string("model.layers"), long_value}};
+  const std::string text = format_table(t, TableFormat::table);
+  EXPECT_EQ(text.find(long_value), std::string::npos);
+  EXPECT_NE(text.find(std::string(57, 'x') + "..."), std::string::npos) << text;
+  EXPECT_NE(format_table(t, TableFormat::csv).find(long_value), std::string::npos);
+  EXPECT_NE(format_table(t, TableFormat::json).find(long_value), std::string::npos);
+}
+
 TEST(TableFormat, CsvQuotesAndKeepsFullPrecision) {
   EXPECT_EQ(format_table(sample(), TableFormat::csv), "id,seed,miou\n\"a,\"\"b\"\"\",1,0.123456789\nc|d,22,\n");
 }
