@@ -1,0 +1,157 @@
+#include "report/report_data.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "core/error.hpp"
+
+namespace atrous::report {
+
+namespace {
+
+using nlohmann::json;
+
+// "/model/layers/6/dilation" -> "model.layers[6].dilation" (numeric segments under arrays).
+std::string dotted(const std::string& pointer, const json& doc) {
+  std::string out;
+  const json* node = &doc;
+  std::size_t pos = 1;
+  while (pos <= pointer.size() && !pointer.empty()) {
+    const std::size_t next = pointer.find('/', pos);
+    std::string seg = pointer.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    // JSON pointer escapes: ~1 is '/', ~0 is '~'.
+    for (std::size_t i; (i = seg.find("~1")) != std::string::npos;) seg.replace(i, 2, "/");
+    for (std::size_t i; (i = seg.find("~0")) != std::string::npos;) seg.replace(i, 2, "~");
+    if (node && node->is_array()) {
+      out += "[" + seg + "]";
+      const std::size_t idx = std::strtoul(seg.c_str(), nullptr, 10);
+      node = idx < node->size() ? &(*node)[idx] : nullptr;
+    } else {
+      out += (out.empty() ? "" : ".") + seg;
+      node = node && node->is_object() && node->contains(seg) ? &(*node)[seg] : nullptr;
+    }
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  return out;
+}
+
+std::string value_at(const json& doc, const std::string& pointer) {
+  const json::json_pointer p(pointer);
+  return doc.contains(p) ? doc.at(p).dump() : "";
+}
+
+std::string param_text(const Cell& c) {
+  if (std::holds_alternative<std::string>(c)) return std::get<std::string>(c);
+  if (std::holds_alternative<int64_t>(c)) return std::to_string(std::get<int64_t>(c));
+  if (std::holds_alternative<double>(c)) return json(std::get<double>(c)).dump();
+  return "";
+}
+
+}  // namespace
+
+std::string Group::grid_label() const {
+  std::string out;
+  for (const auto& [k, v] : grid) {
+    const auto dot = k.rfind('.');
+    out += (out.empty() ? "" : " ") + (dot == std::string::npos ? k : k.substr(dot + 1)) + "=" + v;
+  }
+  return out;
+}
+
+std::string Group::label() const { return grid.empty() ? variant : variant + " " + grid_label(); }
+
+std::vector<double> Group::values(const std::string& key) const {
+  std::vector<double> out;
+  for (const auto& r : runs) {
+    if (r.record.status != store::RunStatus::done) continue;
+    const auto it = r.summaries.find(key);
+    if (it != r.summaries.end() && std::isfinite(it->second)) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::size_t Group::count(store::RunStatus status) const {
+  return static_cast<std::size_t>(
+      std::count_if(runs.begin(), runs.end(), [&](const RunData& r) { return r.record.status == status; }));
+}
+
+const Group* ReportData::baseline_of(const Group& g) const {
+  for (const auto& b : groups)
+    if (b.is_baseline && b.grid == g.grid) return &b;
+  return nullptr;
+}
+
+std::vector<ConfigChange> config_diff(const json& baseline, const json& config) {
+  std::vector<ConfigChange> out;
+  std::map<std::string, std::size_t> appended;  // array pointer -> elements appended so far
+  for (const auto& op : json::diff(baseline, config)) {
+    std::string path = op.at("path").get<std::string>();
+    // json::diff appends to a longer array at "<array>/-": name the element's index.
+    if (path.size() >= 2 && path.compare(path.size() - 2, 2, "/-") == 0) {
+      const std::string array = path.substr(0, path.size() - 2);
+      const json::json_pointer p(array);
+      const std::size_t base_size = baseline.contains(p) && baseline.at(p).is_array() ? baseline.at(p).size() : 0;
+      path = array + "/" + std::to_string(base_size + appended[array]++);
+    }
+    if (path == "/train/seed") continue;
+    const json& doc = op.at("op") == "add" ? config : baseline;
+    out.push_back({dotted(path, doc), value_at(baseline, path), value_at(config, path)});
+  }
+  return out;
+}
+
+ReportData load_report_data(store::Store& s, const std::string& experiment) {
+  ReportData d;
+  d.experiment = experiment;
+  {
+    auto q = s.database().prepare("SELECT description, spec_json FROM experiments WHERE name = ?1");
+    q.bind(1, experiment);
+    if (!q.step()) throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
+    d.description = q.column_text(0);
+    d.spec = json::parse(q.column_text(1), nullptr, false);
+    if (!d.spec.is_object()) d.spec = json::object();
+  }
+  // Groups come in run creation order, which is the plan's (variant, grid point,
+  // seed) order; spec_json's objects are sorted by key and lost the file's order.
+  std::vector<std::string> grid_keys;
+  if (d.spec.contains("grid") && d.spec["grid"].is_object())
+    for (const auto& [k, _] : d.spec["grid"].items()) grid_keys.push_back(k);
+  if (d.spec.contains("report") && d.spec["report"].is_object()) {
+    const auto& r = d.spec["report"];
+    if (r.contains("metric") && r["metric"].is_string()) d.metric = r["metric"].get<std::string>();
+    if (r.contains("baseline") && r["baseline"].is_string()) d.baseline = r["baseline"].get<std::string>();
+  }
+
+  for (auto& run : s.runs(experiment)) {
+    std::map<std::string, std::string> grid;
+    if (!grid_keys.empty()) {
+      const auto params = s.params(run.id);
+      for (const auto& k : grid_keys)
+        for (const auto& [pk, pv] : params)
+          if (pk == k) grid[k] = param_text(pv);
+    }
+    auto it = std::find_if(d.groups.begin(), d.groups.end(),
+                           [&](const Group& g) { return g.variant == run.variant && g.grid == grid; });
+    if (it == d.groups.end()) {
+      d.groups.push_back(Group{run.variant, grid, {}, {}, false});
+      it = d.groups.end() - 1;
+    }
+    RunData rd{run, s.summaries(run.id)};
+    it->runs.push_back(std::move(rd));
+  }
+  if (d.baseline.empty() && !d.groups.empty()) d.baseline = d.groups.front().variant;
+  for (auto& g : d.groups) g.is_baseline = g.variant == d.baseline;
+  for (auto& g : d.groups) {
+    const Group* b = d.baseline_of(g);
+    if (!b || b == &g || g.runs.empty() || b->runs.empty()) continue;
+    g.diff = config_diff(json::parse(b->runs.front().record.config_json, nullptr, false),
+                         json::parse(g.runs.front().record.config_json, nullptr, false));
+  }
+  return d;
+}
+
+}  // namespace atrous::report

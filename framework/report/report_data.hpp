@@ -1,0 +1,62 @@
+#pragma once
+// What a report is made of, read from the results database only: the stored
+// sweep spec (experiments.spec_json), and per variant × grid point the runs with
+// their status, summaries and config, plus each group's config diff from the
+// baseline group.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+
+namespace atrous::report {
+
+struct RunData {
+  store::RunRecord record;
+  std::map<std::string, double> summaries;
+};
+
+// One changed config value: key in dotted form ("model.layers[6].dilation"),
+// values as compact JSON ("" when absent on that side).
+struct ConfigChange {
+  std::string key, baseline, value;
+};
+
+struct Group {
+  std::string variant;
+  std::map<std::string, std::string> grid;  // grid key -> value (compact JSON); empty without a grid
+  std::vector<RunData> runs;                // creation order
+  std::vector<ConfigChange> diff;           // against the baseline group at the same grid point
+  bool is_baseline = false;
+
+  // "lr=0.01 width=8" (last key segment = value); "" without a grid.
+  std::string grid_label() const;
+  // "dilated" or "dilated lr=0.01".
+  std::string label() const;
+  // The values of a summary key over the group's finished (done) runs that have it.
+  std::vector<double> values(const std::string& key) const;
+  std::size_t count(store::RunStatus status) const;
+};
+
+struct ReportData {
+  std::string experiment, description;
+  nlohmann::json spec;          // the stored sweep spec (object; {} when none)
+  std::string metric = "val.miou";  // spec report.metric
+  std::string baseline;         // spec report.baseline, else the first variant
+  std::vector<Group> groups;    // in run creation order (the plan's variant, grid point order)
+
+  // The baseline group at `g`'s grid point; nullptr when there is none.
+  const Group* baseline_of(const Group& g) const;
+};
+
+// Error (usage) when the experiment is not in the database.
+ReportData load_report_data(store::Store& s, const std::string& experiment);
+
+// The changes from `baseline` to `config` (both resolved run configs), skipping
+// train.seed; arrays compare element by element.
+std::vector<ConfigChange> config_diff(const nlohmann::json& baseline, const nlohmann::json& config);
+
+}  // namespace atrous::report
