@@ -156,8 +156,12 @@ void section_results(std::string& out, const ReportData& d) {
     if (k != d.metric) cols.push_back({k, k, 4, false, true});
   cols.push_back({"train_img_per_s", "train img/s", 1, false, true});
   cols.push_back({"wall_seconds", "wall s", 2, false, true});  // 2 decimals: test sweeps take 0.1 s
+  const bool model_columns =
+      std::any_of(d.groups.begin(), d.groups.end(), [](const Group& g) { return g.gflops.has_value(); });
   Table t;
-  t.columns = {"variant", "params", "n"};
+  t.columns = {"variant", "params"};
+  if (model_columns) t.columns.insert(t.columns.end(), {"GFLOPs", "RF"});
+  t.columns.push_back("n");
   for (const auto& c : cols) {
     t.columns.push_back(c.title + " (mean ± std)");
     if (c.with_ci) t.columns.push_back(c.title + " 95% CI");
@@ -167,8 +171,12 @@ void section_results(std::string& out, const ReportData& d) {
   for (std::size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     const auto params = g.values("params");
-    std::vector<Cell> row{g.label(), params.empty() ? std::string("–") : fmt::format("{:.0f}", params.front()),
-                          static_cast<int64_t>(g.values(d.metric).size())};
+    std::vector<Cell> row{g.label(), params.empty() ? std::string("–") : fmt::format("{:.0f}", params.front())};
+    if (model_columns) {
+      row.push_back(g.gflops ? fmt::format("{:.3f}", *g.gflops) : std::string("–"));
+      row.push_back(g.receptive_field.empty() ? std::string("–") : g.receptive_field);
+    }
+    row.push_back(static_cast<int64_t>(g.values(d.metric).size()));
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const Summary s = summarize(g.values(cols[c].key));
       const std::string text = mean_std(s, cols[c].decimals);
@@ -180,8 +188,11 @@ void section_results(std::string& out, const ReportData& d) {
   out += format_table(t, TableFormat::md);
   out += fmt::format(
       "\nn: done runs with `{}`. Means and sample standard deviations over seeds; 95% CI of the mean with "
-      "Student's t (df = n − 1); bold: best mean per column.\n\n",
-      d.metric);
+      "Student's t (df = n − 1); bold: best mean per column.{}\n\n",
+      d.metric,
+      model_columns ? " GFLOPs: forward, one sample at the model's declared input size; RF: theoretical receptive "
+                      "field of the output in input pixels."
+                    : "");
 }
 
 void section_classes(std::string& out, const ReportData& d) {

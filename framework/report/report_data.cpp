@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "model/build.hpp"
+#include "model/summary.hpp"
 
 namespace atrous::report {
 
@@ -49,6 +51,21 @@ std::string param_text(const Cell& c) {
   if (std::holds_alternative<int64_t>(c)) return std::to_string(std::get<int64_t>(c));
   if (std::holds_alternative<double>(c)) return json(std::get<double>(c)).dump();
   return "";
+}
+
+// Optional columns: a config whose model does not resolve or build (an older
+// schema, a hand-written test fixture) just has none.
+void add_model_summary(Group& g) {
+  if (g.runs.empty()) return;
+  try {
+    const json config = json::parse(g.runs.front().record.config_json);
+    if (!config.contains("model")) return;
+    const ResolvedModel model = resolved_from_json(config["model"], "run " + g.runs.front().record.id);
+    const ModelSummary s = atrous::summarize(model, build_graph(model));
+    g.gflops = s.flops / 1e9;
+    g.receptive_field = s.rf.str();
+  } catch (const std::exception&) {
+  }
 }
 
 }  // namespace
@@ -137,12 +154,13 @@ ReportData load_report_data(store::Store& s, const std::string& experiment) {
     auto it = std::find_if(d.groups.begin(), d.groups.end(),
                            [&](const Group& g) { return g.variant == run.variant && g.grid == grid; });
     if (it == d.groups.end()) {
-      d.groups.push_back(Group{run.variant, grid, {}, {}, false});
+      d.groups.push_back(Group{run.variant, grid, {}, {}, false, std::nullopt, ""});
       it = d.groups.end() - 1;
     }
     RunData rd{run, s.summaries(run.id)};
     it->runs.push_back(std::move(rd));
   }
+  for (auto& g : d.groups) add_model_summary(g);
   if (d.baseline.empty() && !d.groups.empty()) d.baseline = d.groups.front().variant;
   for (auto& g : d.groups) g.is_baseline = g.variant == d.baseline;
   for (auto& g : d.groups) {

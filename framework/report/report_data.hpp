@@ -31,6 +31,11 @@ struct Group {
   std::vector<RunData> runs;                // creation order
   std::vector<ConfigChange> diff;           // against the baseline group at the same grid point
   bool is_baseline = false;
+  // From the first run's resolved model (config_json "model"), when it builds:
+  // forward GFLOPs per sample at the declared input size, and the output's
+  // theoretical receptive field ("67", "global").
+  std::optional<double> gflops;
+  std::string receptive_field;
 
   // "lr=0.01 width=8" (last key segment = value); "" without a grid.
   std::string grid_label() const;

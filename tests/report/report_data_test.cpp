@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "data/data_test_support.hpp"  // TempDir
+#include "model/build.hpp"
+#include "model/load.hpp"
+#include "model/summary.hpp"
 
 namespace atrous::report {
 namespace {
@@ -62,6 +65,44 @@ TEST(ReportData, GroupsByVariantAndGridPoint) {
   // Queued runs have no values.
   EXPECT_TRUE(d.groups[0].values("val.miou").empty());
   EXPECT_EQ(d.groups[0].count(store::RunStatus::queued), 2u);
+}
+
+TEST(ReportData, ModelColumnsComeFromTheStoredResolvedModel) {
+  testing::TempDir dir("report_model");
+  auto s = store::Store::open(dir / "atrous.db");
+  s.ensure_experiment("m");
+  const std::string file = std::string(ATROUS_SOURCE_DIR) + "/configs/models/dilated.yaml";
+  std::map<std::string, ModelSummary> expected;
+  for (const char* rates : {"[1,2]", "[1,1]"}) {
+    ModelOptions options;
+    options.overrides = {"width=4", std::string("rates=") + rates};
+    const ResolvedModel model = load_model(file, options);
+    expected[rates] = atrous::summarize(model, build_graph(model));
+    store::RunRecord r;
+    r.id = rates;
+    r.experiment = "m";
+    r.variant = rates;
+    r.config_json = json{{"model", model.spec}, {"train", {{"seed", 1}}}}.dump();
+    s.upsert_run(r);
+  }
+  store::RunRecord broken;  // a model that does not build: no columns, no error
+  broken.id = "x";
+  broken.experiment = "m";
+  broken.variant = "broken";
+  broken.config_json = R"({"model": {"layers": 3}})";
+  s.upsert_run(broken);
+  const ReportData d = load_report_data(s, "m");
+  ASSERT_EQ(d.groups.size(), 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ModelSummary& e = expected.at(d.groups[i].variant);
+    ASSERT_TRUE(d.groups[i].gflops.has_value()) << d.groups[i].variant;
+    EXPECT_DOUBLE_EQ(*d.groups[i].gflops, e.flops / 1e9);
+    EXPECT_EQ(d.groups[i].receptive_field, e.rf.str());
+  }
+  // Dilation 2 instead of 1 in the last 3x3 layer widens the field by 2 pixels.
+  EXPECT_NE(d.groups[0].receptive_field, d.groups[1].receptive_field);
+  EXPECT_FALSE(d.groups[2].gflops.has_value());
+  EXPECT_EQ(d.groups[2].receptive_field, "");
 }
 
 }  // namespace
