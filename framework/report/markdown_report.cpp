@@ -53,11 +53,18 @@ std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n
 std::string changes_text(const Group& g) {
   if (g.is_baseline) return "baseline";
   if (g.diff.empty()) return "same config as the baseline";
+  // A variant with another model file differs in dozens of layer fields: the
+  // first few say what kind of change it is; `atrous compare` shows them all.
+  constexpr std::size_t kShown = 8;
   std::string out;
-  for (const auto& c : g.diff)
+  for (std::size_t i = 0; i < g.diff.size() && i < kShown; ++i) {
+    const ConfigChange& c = g.diff[i];
     out += (out.empty() ? "" : "; ") +
            fmt::format("`{}`: {} → {}", c.key, c.baseline.empty() ? "(none)" : truncate(c.baseline, 60),
                        c.value.empty() ? "(none)" : truncate(c.value, 60));
+  }
+  if (g.diff.size() > kShown)
+    out += fmt::format("; … and {} more (`atrous compare` with a run id of each shows them all)", g.diff.size() - kShown);
   return out;
 }
 

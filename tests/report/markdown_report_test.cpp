@@ -125,6 +125,27 @@ TEST_F(Report, ComparedSectionShowsConfigDiffWithoutSeed) {
   EXPECT_FALSE(testing::contains(title, "train.seed")) << title;
 }
 
+TEST_F(Report, LongConfigDiffsAreCut) {
+  {
+    auto s = store::Store::open(db_);
+    store::RunRecord r;
+    r.id = "many1";
+    r.experiment = "abl";
+    r.variant = "many";
+    r.seed = 1;
+    // 8 (width) + 12 extra keys: 13 changes against base.
+    std::string extra;
+    for (int i = 0; i < 12; ++i) extra += fmt::format(R"(, "k{:02}": {})", i, i);
+    r.config_json = fmt::format(R"({{"model": {{"width": 9, "rates": [1,2]{}}}, "train": {{"seed": 1, "epochs": 2}}}})", extra);
+    s.upsert_run(r);
+  }
+  const std::string md = report();
+  const std::string title = md.substr(0, md.find("## Setup"));
+  EXPECT_TRUE(testing::contains(title, "`model.width`: 8 → 9; `model.k00`")) << title;
+  EXPECT_TRUE(testing::contains(title, "`model.k06`: (none) → 6; … and 5 more")) << title;
+  EXPECT_FALSE(testing::contains(title, "model.k07")) << title;
+}
+
 TEST_F(Report, SetupNamesHardwareSeedsAndCompute) {
   const std::string setup = section(report(), "## Setup");
   EXPECT_TRUE(testing::contains(setup, "Seeds: 1, 2, 3")) << setup;
