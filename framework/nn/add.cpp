@@ -48,9 +48,7 @@ class AddKernel : public Kernel {
 
   void forward(const Inputs& in, Tensor& out) override {
     args_t args;
-    for (size_t i = 0; i < n_; ++i)
-      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] =
-          as_layout(*in[i], pd_.src_desc(static_cast<int>(i)), src_bufs_[i], src_reorders_[i]);
+    add_multiple_sources(args, in, pd_, src_bufs_, src_reorders_);
     args[DNNL_ARG_DST] = out.memory();
     execute(prim_, args);
   }

@@ -163,11 +163,7 @@ class DeconvKernel : public Kernel {
     ensure_backward();
     dnnl::memory diff_dst = grad_out.memory();
     if (L.relu_fused()) {
-      relu_grad.ensure(out.desc());
-      execute(relu_bwd, {{DNNL_ARG_DST, out.memory()},
-                         {DNNL_ARG_DIFF_DST, grad_out.memory()},
-                         {DNNL_ARG_DIFF_SRC, relu_grad.memory()}});
-      diff_dst = relu_grad.memory();
+      diff_dst = relu_bwd(out, grad_out);
     }
     const md_t plain_w = L.weight_desc(tag::iohw);
     // Weights (and bias) gradient.
@@ -178,7 +174,7 @@ class DeconvKernel : public Kernel {
                             in[0]->desc() != bwd_w_pd.src_desc())
                                ? src_buf.memory()
                                : as_layout(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
-      args[DNNL_ARG_DIFF_DST] = to_layout(diff_dst, bwd_w_pd.diff_dst_desc(), dd_w_buf, dd_w_reorder);
+      args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_w_pd.diff_dst_desc(), dd_w_buf, dd_w_reorder);
       const bool direct = bwd_w_pd.diff_weights_desc() == plain_w;
       dnnl::memory dw = direct ? dnnl::memory(plain_w, cpu_engine(), L.weight().grad.data())
                                : (dw_buf.ensure(bwd_w_pd.diff_weights_desc()), dw_buf.memory());
@@ -190,7 +186,7 @@ class DeconvKernel : public Kernel {
     // Input gradient.
     if (grad_in[0]) {
       args_t args;
-      args[DNNL_ARG_DIFF_DST] = to_layout(diff_dst, bwd_d_pd.diff_dst_desc(), dd_d_buf, dd_d_reorder);
+      args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_d_pd.diff_dst_desc(), dd_d_buf, dd_d_reorder);
       args[DNNL_ARG_WEIGHTS] =
           bwd_d_pd.weights_desc() == fwd_pd.weights_desc()
               ? fwd_weights.get(L.weight().value.data(), plain_w, fwd_pd.weights_desc())
@@ -204,13 +200,6 @@ class DeconvKernel : public Kernel {
   }
 
  private:
-  dnnl::memory to_layout(const dnnl::memory& m, const md_t& want, Tensor& buf, CachedReorder& r) {
-    if (m.get_desc() == want) return m;
-    buf.ensure(want);
-    r(m, buf.memory());
-    return buf.memory();
-  }
-
   void ensure_backward() {
     if (bwd_ready) return;
     auto bd = deconvolution_backward_data::desc(algorithm::deconvolution_direct, src_any, L.weight_desc(tag::any),
@@ -225,14 +214,7 @@ class DeconvKernel : public Kernel {
                                                                   dilates, pad_l, pad_r);
     bwd_w_pd = deconvolution_backward_weights::primitive_desc(bw, cpu_engine(), fwd_pd);
     bwd_w = deconvolution_backward_weights(bwd_w_pd);
-    if (L.relu_fused()) {
-      auto ed = eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, fwd_pd.dst_desc(), fwd_pd.dst_desc(),
-                                       L.relu_slope(), 0.f);
-      auto efd = eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd,
-                                       fwd_pd.dst_desc(), L.relu_slope(), 0.f);
-      auto efpd = eltwise_forward::primitive_desc(efd, cpu_engine());
-      relu_bwd = eltwise_backward(eltwise_backward::primitive_desc(ed, cpu_engine(), efpd));
-    }
+    if (L.relu_fused()) relu_bwd.init(fwd_pd.dst_desc(), L.relu_slope());
     bwd_ready = true;
   }
 
@@ -246,8 +228,8 @@ class DeconvKernel : public Kernel {
   deconvolution_backward_data bwd_d;
   deconvolution_backward_weights::primitive_desc bwd_w_pd;
   deconvolution_backward_weights bwd_w;
-  eltwise_backward relu_bwd;
-  Tensor src_buf, src_w_buf, dd_w_buf, dd_d_buf, dw_buf, ds_buf, relu_grad;
+  FusedReluBackward relu_bwd;
+  Tensor src_buf, src_w_buf, dd_w_buf, dd_d_buf, dw_buf, ds_buf;
   CachedReorder src_reorder, src_w_reorder, dd_w_reorder, dd_d_reorder, ds_reorder;
   ParamView fwd_weights, bwd_weights, dw_out;
 };
