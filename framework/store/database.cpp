@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "core/error.hpp"
 
 namespace atrous::store {
@@ -27,7 +31,21 @@ Database Database::open(const std::filesystem::path& path, Mode mode) {
   if (mode == Mode::read_write) {
     // NORMAL is durable across a crash of the process (SIGKILL) in WAL mode; only
     // a power loss may drop the last commits, which a sweep re-runs anyway.
-    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // Several processes creating the same new file race to switch it to WAL, and
+    // SQLite may answer SQLITE_BUSY at once, without calling the busy handler
+    // (it refuses to wait where waiting could deadlock). Retry within the same
+    // time budget as every other lock wait.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    int delay_ms = 1;
+    while (true) {
+      const int rc = sqlite3_exec(raw, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+        throw Error(fmt::format("cannot switch database '{}' to WAL mode: {}", path.string(), sqlite3_errmsg(raw)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      delay_ms = std::min(delay_ms * 2, 50);
+    }
+    db.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   }
   return db;
 }
