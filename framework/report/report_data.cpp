@@ -145,7 +145,11 @@ ReportData load_report_data(store::Store& s, const std::string& experiment) {
 
   for (auto& run : s.runs(experiment)) {
     std::map<std::string, std::string> grid;
-    if (!grid_keys.empty()) {
+    const json point = json::parse(run.grid_json, nullptr, false);
+    if (point.is_object() && !point.empty()) {
+      // The sweep recorded the grid point (schema 2): named axes have no param.
+      for (const auto& [k, v] : point.items()) grid[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    } else if (!grid_keys.empty()) {
       const auto params = s.params(run.id);
       for (const auto& k : grid_keys)
         for (const auto& [pk, pv] : params)

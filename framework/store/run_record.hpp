@@ -18,6 +18,7 @@ struct RunRecord {
   int64_t seed = 0;
   RunStatus status = RunStatus::queued;
   std::string config_json = "{}";  // the resolved config; params are flattened from it
+  std::string grid_json = "{}";    // the sweep's grid point ({"dataset": "fashion"}); kept by upserts of "{}"
   // Filled by the store (claim/set_status); upsert_run leaves existing values alone
   // when these are empty / zero.
   std::string created_at, start_time, end_time;

@@ -71,10 +71,17 @@ CREATE TABLE artifacts (
 );
 )sql";
 
+// Version 2: the grid point a sweep planned a run at ({"dataset": "fashion",
+// "train.optimizer.lr": 0.01}), so reports can group runs of named grid axes
+// whose values are not single config keys.
+constexpr std::string_view migration_2 = R"sql(
+ALTER TABLE runs ADD COLUMN grid_json TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> all = {migration_1};
+  static const std::vector<std::string_view> all = {migration_1, migration_2};
   return all;
 }
 

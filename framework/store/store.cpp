@@ -20,7 +20,7 @@ using Lock = std::lock_guard<std::mutex>;
 
 constexpr std::string_view run_columns =
     "r.run_id, e.name, r.variant, r.seed, r.status, r.config_json, r.created_at, r.start_time, r.end_time, "
-    "r.host, r.pid, r.atrous_version, r.onednn_version, r.onednn_isa, r.threads, r.error "
+    "r.host, r.pid, r.atrous_version, r.onednn_version, r.onednn_isa, r.threads, r.error, r.grid_json "
     "FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id";
 
 RunRecord read_run(const Statement& q) {
@@ -41,6 +41,7 @@ RunRecord read_run(const Statement& q) {
   r.onednn_isa = q.column_text(13);
   r.threads = static_cast<int>(q.column_int(14));
   r.error = q.column_text(15);
+  r.grid_json = q.column_text(16);
   return r;
 }
 
@@ -105,20 +106,20 @@ void Store::upsert_run(const RunRecord& run) {
   const int64_t exp = experiment_id(db_, run.experiment);
   db_.prepare(R"sql(
 INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, created_at, start_time, end_time,
-                  host, pid, atrous_version, onednn_version, onednn_isa, threads, error)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                  host, pid, atrous_version, onednn_version, onednn_isa, threads, error, grid_json)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, COALESCE(?18, '{}'))
 ON CONFLICT(run_id) DO UPDATE SET
   experiment_id = excluded.experiment_id, variant = excluded.variant, seed = excluded.seed,
   status = excluded.status, config_json = excluded.config_json,
   start_time = COALESCE(?8, start_time), end_time = COALESCE(?9, end_time),
   host = COALESCE(?10, host), pid = COALESCE(?11, pid), atrous_version = COALESCE(?12, atrous_version),
   onednn_version = COALESCE(?13, onednn_version), onednn_isa = COALESCE(?14, onednn_isa),
-  threads = COALESCE(?15, threads), error = COALESCE(?16, error)
+  threads = COALESCE(?15, threads), error = COALESCE(?16, error), grid_json = COALESCE(?18, grid_json)
 )sql")
       .bind_all(run.id, exp, run.variant, run.seed, to_string(run.status), run.config_json, opt(run.created_at),
                 opt(run.start_time), opt(run.end_time), opt(run.host), opt(run.pid), opt(run.atrous_version),
                 opt(run.onednn_version), opt(run.onednn_isa), opt(int64_t{run.threads}), opt(run.error),
-                utc_timestamp())
+                utc_timestamp(), opt(run.grid_json == "{}" ? std::string() : run.grid_json))
       .run();
   write_params(run.id, run.config_json);
   tx.commit();

@@ -129,11 +129,34 @@ ExperimentSpec load_experiment(const std::string& path) {
       axis.key = key;
       axis.pointer = join_pointer("/grid", key);
       const auto dot = key.find('.');
-      if (dot == std::string::npos || !kDocuments.count(key.substr(0, dot)))
-        spec.fail(axis.pointer, fmt::format("grid key '{}' must start with model., data. or train.", key));
-      if (!values.is_array() || values.empty())
-        spec.fail(axis.pointer, fmt::format("grid key '{}' expects a non-empty list of values", key));
-      for (const auto& v : values) axis.values.push_back(v);
+      if (dot == std::string::npos) {
+        // A named axis: {option name: {files and dotted overrides}}.
+        if (!values.is_object() || values.empty())
+          spec.fail(axis.pointer, fmt::format("grid axis '{}' has no dot, so it names options: expected a mapping of "
+                                              "option names to files and overrides (e.g. shapes: {{}}); a dotted key "
+                                              "(model.<key>, data.<key>, train.<key>) takes a list of values",
+                                              key));
+        for (const auto& [name, option] : values.items()) {
+          GridOption o;
+          o.name = name;
+          o.pointer = join_pointer(axis.pointer, name);
+          read_documents(spec, option, o.pointer, o.files, o.overrides, /*allow_set=*/false);
+          axis.options.push_back(std::move(o));
+        }
+        std::stable_sort(axis.options.begin(), axis.options.end(), [&](const GridOption& a, const GridOption& b) {
+          const auto la = spec.doc.where(a.pointer), lb = spec.doc.where(b.pointer);
+          return std::pair(la.line, la.column) < std::pair(lb.line, lb.column);
+        });
+        for (const auto& o : axis.options) axis.values.emplace_back(o.name);
+      } else {
+        if (!kDocuments.count(key.substr(0, dot)))
+          spec.fail(axis.pointer, fmt::format("grid key '{}' must start with model., data. or train. (or be an axis "
+                                              "name without a dot, mapping option names to overrides)",
+                                              key));
+        if (!values.is_array() || values.empty())
+          spec.fail(axis.pointer, fmt::format("grid key '{}' expects a non-empty list of values", key));
+        for (const auto& v : values) axis.values.push_back(v);
+      }
       spec.grid.push_back(std::move(axis));
     }
     std::stable_sort(spec.grid.begin(), spec.grid.end(), [&](const GridAxis& a, const GridAxis& b) {
@@ -179,6 +202,21 @@ ExperimentSpec load_experiment(const std::string& path) {
   return spec;
 }
 
+void GridAxis::apply(const nlohmann::json& value, std::map<std::string, std::string>& files,
+                     std::vector<std::string>& overrides) const {
+  if (!named()) {
+    overrides.push_back(key + "=" + override_value(value));
+    return;
+  }
+  for (const auto& o : options)
+    if (value.is_string() && o.name == value.get<std::string>()) {
+      for (const auto& [doc, path] : o.files) files[doc] = path;
+      overrides.insert(overrides.end(), o.overrides.begin(), o.overrides.end());
+      return;
+    }
+  throw Error(fmt::format("internal: grid axis '{}' has no option {}", key, value.dump()));
+}
+
 std::string PlannedRun::label() const {
   std::string s = variant;
   for (const auto& [k, v] : grid_values) {
@@ -214,7 +252,7 @@ std::vector<PlannedRun> expand(const ExperimentSpec& spec) {
         for (const auto& [doc, path] : variant.files) r.files[doc] = path;
         r.overrides = spec.base_overrides;
         r.overrides.insert(r.overrides.end(), variant.overrides.begin(), variant.overrides.end());
-        for (const auto& axis : spec.grid) r.overrides.push_back(axis.key + "=" + override_value(point.at(axis.key)));
+        for (const auto& axis : spec.grid) axis.apply(point.at(axis.key), r.files, r.overrides);
         r.overrides.push_back(fmt::format("train.seed={}", seed));
         runs.push_back(std::move(r));
       }

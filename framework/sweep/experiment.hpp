@@ -10,12 +10,19 @@
 //     dilated: {model: configs/models/dilated.yaml}
 //     dilated_ms: {model: configs/models/dilated.yaml, data.augment.scales: [0.5, 1.0, 1.5]}
 //   grid: {train.optimizer.lr: [0.01, 0.003]}     # optional: cartesian product
+//   grid:                                          # ... or a named axis of option bundles
+//     dataset:
+//       shapes: {}
+//       fashion: {data: configs/data/fashion_scenes.yaml, model.classes: 11, model.in_channels: 1}
 //   seeds: [1, 2, 3]                                # each becomes train.seed
 //   report: {metric: val.miou, baseline: fcn}
 //
 // A variant replaces any of the three files (`model`, `data`, `train`) and/or
 // overrides dotted keys of a document (`model.width`, `data.seed`, `train.lr`).
-// Expansion gives one planned run per variant × grid point × seed, in that order.
+// A grid key with a dot sweeps that override's values; a key without one names an
+// axis whose values are option bundles written like variants (files and dotted
+// overrides), applied after the variant's. Expansion gives one planned run per
+// variant × grid point × seed, in that order.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,10 +39,24 @@ struct VariantSpec {
   std::string pointer;                       // JSON pointer of the variant in the spec (for errors)
 };
 
-struct GridAxis {
-  std::string key;                  // dotted, e.g. "train.optimizer.lr"
-  std::vector<nlohmann::json> values;
+// One value of a named grid axis: files and overrides, like a variant.
+struct GridOption {
+  std::string name;
+  std::map<std::string, std::string> files;
+  std::vector<std::string> overrides;
   std::string pointer;
+};
+
+struct GridAxis {
+  std::string key;                     // dotted ("train.optimizer.lr"), or an axis name ("dataset")
+  std::vector<nlohmann::json> values;  // the override's values; a named axis: its option names
+  std::vector<GridOption> options;     // a named axis's options, in file order
+  std::string pointer;
+
+  bool named() const { return !options.empty(); }
+  // Adds what `value` (one of `values`) means to a run's files and overrides.
+  void apply(const nlohmann::json& value, std::map<std::string, std::string>& files,
+             std::vector<std::string>& overrides) const;
 };
 
 struct ExperimentSpec {

@@ -55,9 +55,13 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
     const VariantSpec& v = variant_of(spec, r.variant);
     std::vector<std::string> upto_variant = spec.base_overrides;
     upto_variant.insert(upto_variant.end(), v.overrides.begin(), v.overrides.end());
+    PlannedRun variant_only = r;  // the run without its grid point's files and overrides
+    variant_only.files = spec.base_files;
+    for (const auto& [doc, path] : v.files) variant_only.files[doc] = path;
+    variant_only.overrides = upto_variant;
     if (!variant_checked[r.variant]) {
       try {
-        load(r, upto_variant);
+        load(variant_only, upto_variant);
       } catch (const Error& e) {
         rethrow_at(spec, v.pointer, fmt::format("variant '{}'", v.name), e);
       }
@@ -70,13 +74,16 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
     } catch (const Error& e) {
       // Add the grid axes one at a time to find the one that breaks it; when none
       // does, it is the seed.
-      std::vector<std::string> partial = upto_variant;
+      PlannedRun partial = variant_only;
       for (const auto& axis : spec.grid) {
-        partial.push_back(axis.key + "=" + r.grid_values.at(axis.key).dump());
+        axis.apply(r.grid_values.at(axis.key), partial.files, partial.overrides);
         try {
-          load(r, partial);
+          load(partial, partial.overrides);
         } catch (const Error& axis_error) {
-          rethrow_at(spec, axis.pointer, fmt::format("variant '{}', grid '{}'", v.name, axis.key), axis_error);
+          std::string at = axis.pointer, what = fmt::format("variant '{}', grid '{}'", v.name, axis.key);
+          for (const auto& o : axis.options)
+            if (r.grid_values.at(axis.key) == o.name) at = o.pointer, what += fmt::format(" option '{}'", o.name);
+          rethrow_at(spec, at, what, axis_error);
         }
       }
       rethrow_at(spec, "/seeds", fmt::format("variant '{}', seed {}", v.name, r.seed), e);

@@ -43,6 +43,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
     rec.variant = r.planned.variant;
     rec.seed = r.planned.seed;
     rec.config_json = r.config.canonical();
+    rec.grid_json = nlohmann::json(r.planned.grid_values).dump();
     s.insert_run_if_absent(rec);
     auto existing = s.find_run(r.id);
     if (options.retry_failed && existing->status == store::RunStatus::failed) {

@@ -54,6 +54,37 @@ TEST(Store, NewerSchemaIsRefused) {
   EXPECT_TRUE(contains(store_error([&] { Store::open(path); }), "schema version 99, newer than this atrous"));
 }
 
+TEST(Store, Version1DatabasesGainAnEmptyGridPoint) {
+  TempDir dir("store_v1");
+  const std::string path = dir / "a.db";
+  {
+    // A schema-1 file as session 1 wrote it: drop the column migration 2 added.
+    auto s = Store::open(path);
+    fill_example(s);
+    s.database().exec("ALTER TABLE runs DROP COLUMN grid_json");
+    s.database().exec("DELETE FROM schema_version WHERE version = 2");
+  }
+  auto s = Store::open(path);
+  EXPECT_EQ(schema_version(s.database()), latest_schema_version());
+  EXPECT_EQ(s.find_run("a1")->grid_json, "{}");
+  EXPECT_EQ(s.find_run("a1")->variant, "dilated");  // rows kept
+}
+
+TEST(Store, GridPointIsKeptByLaterUpserts) {
+  TempDir dir("store_grid");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  auto run = testing::make_run("g1", "dilated", 1, 32, 0.1);
+  run.grid_json = R"({"dataset":"fashion"})";
+  s.upsert_run(run);
+  EXPECT_EQ(s.find_run("g1")->grid_json, R"({"dataset":"fashion"})");
+  run.grid_json = "{}";  // e.g. a status update that does not know the grid point
+  run.status = RunStatus::done;
+  s.upsert_run(run);
+  EXPECT_EQ(s.find_run("g1")->grid_json, R"({"dataset":"fashion"})");
+  EXPECT_EQ(s.find_run("g1")->status, RunStatus::done);
+}
+
 TEST(Store, RunsParamsAndStatus) {
   TempDir dir("store_runs");
   auto s = Store::open(dir / "a.db");

@@ -75,6 +75,30 @@ TEST_F(ExperimentSpecTest, ExpandsVariantsGridAndSeedsInOrder) {
   EXPECT_EQ(runs[8].overrides[1], "data.augment.scales=[0.5,1.5]");
 }
 
+TEST_F(ExperimentSpecTest, NamedGridAxesApplyTheirOptionsAfterTheVariant) {
+  write("configs/data/fashion.yaml", "# placeholder\n");
+  auto spec = load_experiment(exp(std::string(kBase) +
+                                  "variants:\n"
+                                  "  fcn: {}\n"
+                                  "  dilated: {model: configs/models/dilated.yaml, model.width: 8}\n"
+                                  "grid:\n"
+                                  "  dataset:\n"
+                                  "    shapes: {}\n"
+                                  "    fashion: {data: configs/data/fashion.yaml, model.classes: 11}\n"
+                                  "seeds: [1]\n"));
+  ASSERT_EQ(spec.grid.size(), 1u);
+  EXPECT_TRUE(spec.grid[0].named());
+  const auto runs = expand(spec);
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].label(), "fcn dataset=shapes seed=1");  // options in file order
+  EXPECT_EQ(runs[1].label(), "fcn dataset=fashion seed=1");
+  EXPECT_NE(runs[0].files.at("data").find("shapes.yaml"), std::string::npos);
+  EXPECT_NE(runs[3].files.at("data").find("fashion.yaml"), std::string::npos);
+  EXPECT_NE(runs[3].files.at("model").find("dilated.yaml"), std::string::npos);
+  const std::vector<std::string> expected{"train.epochs=2", "model.width=8", "model.classes=11", "train.seed=1"};
+  EXPECT_EQ(runs[3].overrides, expected);
+}
+
 TEST_F(ExperimentSpecTest, DefaultsToOneSeedAndTheFirstVariantAsBaseline) {
   auto spec = load_experiment(exp(std::string(kBase) + "variants:\n  b: {}\n  a: {}\n"));
   EXPECT_EQ(spec.baseline, "b");  // file order, not alphabetical
@@ -94,7 +118,9 @@ TEST_F(ExperimentSpecTest, InvalidSpecsFailWithTheirLocation) {
       {std::string(kBase) + "variants:\n  fcn: {model: configs/models/nope.yaml}\n",
        "e.yaml:5:9: file 'configs/models/nope.yaml' not found"},
       {std::string(kBase) + v + "grid: {train.lr: 0.1}\n", "e.yaml:6:8: grid key 'train.lr' expects a non-empty list"},
-      {std::string(kBase) + v + "grid: {lr: [0.1]}\n", "grid key 'lr' must start with model., data. or train."},
+      {std::string(kBase) + v + "grid: {train: [0.1]}\n", "e.yaml:6:8: grid axis 'train' has no dot, so it names options"},
+      {std::string(kBase) + v + "grid: {x.lr: [0.1]}\n", "grid key 'x.lr' must start with model., data. or train."},
+      {std::string(kBase) + v + "grid: {dataset: {a: {colour: 1}}}\n", "e.yaml:6:22: unknown key 'colour'"},
       {std::string(kBase) + v + "seeds: []\n", "e.yaml:6:1: 'seeds' expects a non-empty list"},
       {std::string(kBase) + v + "seeds: [1, 1]\n", "e.yaml:6:12: seed 1 is listed twice"},
       {std::string(kBase) + v + "report: {baseline: unet}\n", "e.yaml:6:10: baseline 'unet' is not one of the variants"},

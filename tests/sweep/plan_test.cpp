@@ -90,6 +90,8 @@ TEST(SweepPlan, OverrideErrorsAreLocatedInTheExperimentFile) {
       {"name: e\n" + base_block() + "variants:\n  ok: {}\ngrid: {train.optimizer.lrr: [0.1, 0.2]}\n",
        "e.yaml:9:8: variant 'ok', grid 'train.optimizer.lrr': "},
       {"name: e\n" + base_block() + "variants:\n  ok: {data.nope: 1}\n", "e.yaml:8:3: variant 'ok': "},
+      {"name: e\n" + base_block() + "variants:\n  ok: {}\ngrid:\n  size:\n    small: {}\n    big: {model.widht: 3}\n",
+       "e.yaml:12:5: variant 'ok', grid 'size' option 'big': "},
       {"name: e\n" + base_block() + "variants:\n  a: {}\n  b: {}\n", "resolves to the same configuration"},
   };
   for (const auto& c : cases) {
