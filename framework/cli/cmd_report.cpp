@@ -1,34 +1,48 @@
-// `atrous report EXP [-o FILE] [--db PATH]`: a markdown report of an experiment
-// from the results database (framework/report/markdown_report.hpp).
+// `atrous report EXP [-o FILE] [--db PATH] [--format md|html] [--no-charts]
+// [--no-predictions] [--no-rf] [--images N]`: a report of an experiment from the
+// results database (framework/report/markdown_report.hpp), with its charts,
+// prediction grid and effective receptive fields beside it
+// (framework/report/report_writer.hpp).
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "report/markdown_report.hpp"
+#include "report/report_writer.hpp"
 #include "store/store.hpp"
 
 namespace atrous::cli {
 
 void add_report_command(CLI::App& app) {
-  static std::string experiment, output, db = store::default_db_path;
-  auto* sub = app.add_subcommand("report", "Markdown report of an experiment: tables, significance, findings");
+  static std::string experiment, output, db = store::default_db_path, format = "md";
+  static bool no_charts = false, no_predictions = false, no_rf = false;
+  static int64_t images = 4;
+  auto* sub = app.add_subcommand(
+      "report", "Report of an experiment: tables, significance, charts, predictions, receptive fields, findings");
   sub->add_option("experiment", experiment, "experiment name (as stored by atrous sweep)")->required();
-  sub->add_option("-o,--output", output, "report file (default: reports/<experiment>.md)");
+  sub->add_option("-o,--output", output, "report file (default: reports/<experiment>.md); its files go in a folder "
+                                         "of the same name beside it");
   sub->add_option("--db", db, "results database")->capture_default_str();
+  sub->add_option("--format", format, "md, or html (writes both)")->check(CLI::IsMember({"md", "html"}))->capture_default_str();
+  sub->add_flag("--no-charts", no_charts, "skip the SVG charts");
+  sub->add_flag("--no-predictions", no_predictions, "skip the prediction grid (needs the runs' checkpoints)");
+  sub->add_flag("--no-rf", no_rf, "skip the effective receptive fields (needs the runs' checkpoints)");
+  sub->add_option("--images", images, "validation images in the prediction grid")->check(CLI::Range(1, 64))->capture_default_str();
   sub->callback([] {
     if (!std::filesystem::exists(db)) throw Error(fmt::format("no results database at {}", db), Error::Kind::usage);
     auto s = store::Store::open(db);
-    const std::string text = report::markdown_report(report::load_report_data(s, experiment));
-    const std::filesystem::path path = output.empty() ? std::filesystem::path("reports") / (experiment + ".md") : std::filesystem::path(output);
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw Error(fmt::format("cannot write the report to {}", path.string()));
-    fmt::print("{}\n", path.string());
+    const auto data = report::load_report_data(s, experiment);
+    const std::filesystem::path path =
+        output.empty() ? std::filesystem::path("reports") / (experiment + ".md") : std::filesystem::path(output);
+    report::WriteOptions options;
+    options.charts = !no_charts;
+    options.predictions = !no_predictions;
+    options.receptive_fields = !no_rf;
+    options.prediction_images = images;
+    options.html = format == "html";
+    const auto written = report::write_report(data, path, options);
+    fmt::print("{}\n", written.report.string());
   });
 }
 

@@ -50,22 +50,41 @@ std::optional<std::size_t> best_group(const ReportData& d, const std::string& ke
 
 std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n) + "…"; }
 
-std::string changes_text(const Group& g) {
-  if (g.is_baseline) return "baseline";
-  if (g.diff.empty()) return "same config as the baseline";
-  // A variant with another model file differs in dozens of layer fields: the
-  // first few say what kind of change it is; `atrous compare` shows them all.
-  constexpr std::size_t kShown = 8;
+// A spec entry's value as written: file paths and strings bare, the rest as JSON.
+std::string spec_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string spec_text(const json& entry) {
   std::string out;
-  for (std::size_t i = 0; i < g.diff.size() && i < kShown; ++i) {
-    const ConfigChange& c = g.diff[i];
-    out += (out.empty() ? "" : "; ") +
-           fmt::format("`{}`: {} → {}", c.key, c.baseline.empty() ? "(none)" : truncate(c.baseline, 60),
-                       c.value.empty() ? "(none)" : truncate(c.value, 60));
-  }
-  if (g.diff.size() > kShown)
-    out += fmt::format("; … and {} more (`atrous compare` with a run id of each shows them all)", g.diff.size() - kShown);
+  for (const auto& [k, v] : entry.items()) out += (out.empty() ? "" : ", ") + fmt::format("`{}: {}`", k, spec_value(v));
   return out;
+}
+
+// What a variant is: its entry in the spec (what the user wrote), then the
+// resolved config's changes from the baseline. Swapping a model file changes
+// dozens of layer fields, so long diffs are counted, not listed.
+std::string changes_text(const Group& g, const Group* baseline) {
+  if (g.is_baseline) {
+    const std::string written = g.spec.is_object() ? spec_text(g.spec) : "";
+    return written.empty() ? "baseline (the base config)" : "baseline: sets " + written;
+  }
+  std::string out = g.spec.is_null()    ? std::string("not in the stored spec")
+                    : g.spec.empty()     ? std::string("the base config")
+                                         : "sets " + spec_text(g.spec);
+  if (g.diff.empty()) return out + "; same resolved config as the baseline";
+  constexpr std::size_t kListed = 6;
+  if (g.diff.size() > kListed) {
+    out += fmt::format("; {} resolved config values differ", g.diff.size());
+    if (baseline && !baseline->runs.empty() && !g.runs.empty())
+      out += fmt::format(" (`atrous compare {} {}` lists them)", baseline->runs.front().record.id.substr(0, 8),
+                         g.runs.front().record.id.substr(0, 8));
+    return out;
+  }
+  std::string changes;
+  for (const ConfigChange& c : g.diff)
+    changes += (changes.empty() ? "" : "; ") +
+               fmt::format("`{}`: {} → {}", c.key, c.baseline.empty() ? "(none)" : truncate(c.baseline, 60),
+                           c.value.empty() ? "(none)" : truncate(c.value, 60));
+  return out + "; resolved: " + changes;
 }
 
 // Distinct non-empty values, joined.
@@ -108,26 +127,58 @@ void section_title(std::string& out, const ReportData& d) {
         "finished runs only.\n\n",
         active, total);
   out += fmt::format("Compared on `{}` against the baseline **{}**:\n\n", d.metric, d.baseline);
-  for (const auto& g : d.groups) out += fmt::format("- **{}**: {}\n", g.label(), changes_text(g));
+  // Each variant once, described at the first grid point it ran at.
+  std::set<std::string> listed;
+  for (const auto& g : d.groups)
+    if (listed.insert(g.variant).second) out += fmt::format("- **{}**: {}\n", g.variant, changes_text(g, d.baseline_of(g)));
+  if (d.spec.contains("grid") && d.spec["grid"].is_object())
+    for (const auto& [axis, values] : d.spec["grid"].items()) {
+      std::string text;
+      if (values.is_object()) {
+        // The options in the order the runs were planned (the stored spec's keys are sorted).
+        std::vector<std::string> names;
+        for (const auto& g : d.groups)
+          if (auto it = g.grid.find(axis); it != g.grid.end() && values.contains(it->second) &&
+                                           std::find(names.begin(), names.end(), it->second) == names.end())
+            names.push_back(it->second);
+        for (const auto& [name, _] : values.items())
+          if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        for (const auto& name : names) {
+          const json& entry = values[name];
+          text += (text.empty() ? "" : "; ") +
+                  fmt::format("**{}** {}", name, entry.empty() ? std::string("(as the base)") : "sets " + spec_text(entry));
+        }
+      }
+      else if (values.is_array())
+        for (const auto& v : values) text += (text.empty() ? "" : ", ") + spec_value(v);
+      out += fmt::format("- grid `{}`: {}\n", axis, text);
+    }
   out += "\n";
 }
 
 void section_setup(std::string& out, const ReportData& d) {
   out += "## Setup\n\n";
-  json config = json::object();
-  for (const auto& g : d.groups)
-    if (g.is_baseline && !g.runs.empty()) config = json::parse(g.runs.front().record.config_json, nullptr, false);
-  if (!config.is_object() && !d.groups.empty() && !d.groups.front().runs.empty())
-    config = json::parse(d.groups.front().runs.front().record.config_json, nullptr, false);
-  auto line = [&](const char* label, std::initializer_list<const char*> keys) {
-    std::string parts;
-    for (const char* k : keys)
-      if (auto v = config_value(config, k); !v.empty()) parts += (parts.empty() ? "" : ", ") + fmt::format("`{}` = {}", k, v);
-    if (!parts.empty()) out += fmt::format("- {} (baseline's): {}\n", label, parts);
-  };
-  line("Dataset", {"data.type", "data.classes", "data.image_size", "data.train.count", "data.val.count"});
-  line("Recipe", {"train.epochs", "train.batch_size", "train.optimizer.type", "train.optimizer.lr",
-                  "train.schedule.type", "train.loss.ce_weight", "train.loss.dice_weight"});
+  const auto points = d.grid_points();
+  for (const auto& point : points) {
+    const ReportData at = d.at_grid_point(point);
+    json config = json::object();
+    for (const auto& g : at.groups)
+      if (g.is_baseline && !g.runs.empty()) config = json::parse(g.runs.front().record.config_json, nullptr, false);
+    if ((!config.is_object() || config.empty()) && !at.groups.empty() && !at.groups.front().runs.empty())
+      config = json::parse(at.groups.front().runs.front().record.config_json, nullptr, false);
+    const std::string whose = point.empty() ? "baseline's" : "baseline's, " + grid_point_label(point);
+    auto line = [&](const char* label, std::initializer_list<const char*> keys) {
+      std::string parts;
+      for (const char* k : keys)
+        if (auto v = config_value(config, k); !v.empty())
+          parts += (parts.empty() ? "" : ", ") + fmt::format("`{}` = {}", k, v);
+      if (!parts.empty()) out += fmt::format("- {} ({}): {}\n", label, whose, parts);
+    };
+    line("Dataset", {"data.type", "data.classes", "data.image_size", "data.train.count", "data.val.count"});
+    if (&point == &points.front())
+      line("Recipe", {"train.epochs", "train.batch_size", "train.optimizer.type", "train.optimizer.lr",
+                      "train.schedule.type", "train.loss.ce_weight", "train.loss.dice_weight"});
+  }
   std::set<int64_t> seeds;
   double compute = 0;
   for (const auto& g : d.groups)
@@ -156,7 +207,6 @@ struct Column {
 };
 
 void section_results(std::string& out, const ReportData& d) {
-  out += "## Results\n\n";
   std::vector<Column> cols;
   cols.push_back({d.metric, d.metric, 4, true, true});
   for (const char* k : {"val.miou", "val.pixel_acc", "val.boundary_f"})
@@ -208,7 +258,6 @@ void section_classes(std::string& out, const ReportData& d) {
     for (const auto& r : g.runs)
       for (const auto& [k, _] : r.summaries)
         if (k.rfind("val.iou.", 0) == 0) keys.insert(k);
-  out += "## Per-class IoU\n\n";
   if (keys.empty()) {
     out += "No per-class IoU in the database.\n\n";
     return;
@@ -241,8 +290,6 @@ std::string significance(const std::vector<double>& a, const std::vector<double>
 }
 
 void section_significance(std::string& out, const ReportData& d) {
-  out += fmt::format("## Significance against the baseline\n\nWelch's t-test on `{}`, two-sided, 5% level.\n\n",
-                     d.metric);
   Table t;
   t.columns = {"variant", "difference", "t", "df", "p", "verdict"};
   for (const auto& g : d.groups) {
@@ -294,21 +341,40 @@ void section_problems(std::string& out, const ReportData& d) {
   if (!lines.empty()) out += "\n";
 }
 
-void section_findings(std::string& out, const ReportData& d) {
-  out += "## Findings\n\n";
+// The mean curve of `key` over a group's done runs, by epoch (epochs every run logged).
+std::vector<std::pair<int64_t, double>> mean_curve(const Group& g, const std::string& key) {
+  std::map<int64_t, std::pair<double, int>> sums;
+  int runs = 0;
+  for (const auto& r : g.runs) {
+    if (r.record.status != RunStatus::done) continue;
+    const auto it = r.curves.find(key);
+    if (it == r.curves.end() || it->second.empty()) continue;
+    ++runs;
+    for (const auto& p : it->second)
+      if (std::isfinite(p.value)) sums[p.epoch].first += p.value, sums[p.epoch].second += 1;
+  }
+  std::vector<std::pair<int64_t, double>> out;
+  for (const auto& [epoch, sum] : sums)
+    if (sum.second == runs) out.emplace_back(epoch, sum.first / sum.second);
+  return out;
+}
+
+void findings_at(std::string& out, const ReportData& d, const std::string& label) {
+  if (!label.empty()) out += fmt::format("**{}.** ", label);
   const auto best = best_group(d, d.metric);
   if (!best) {
-    out += fmt::format("No finished run has `{}` yet: nothing to conclude.\n", d.metric);
+    out += fmt::format("No finished run has `{}` yet: nothing to conclude.\n\n", d.metric);
     return;
   }
+  const bool higher = higher_is_better(d.metric);
   const Group& g = d.groups[*best];
   const auto a = g.values(d.metric);
   const Summary sa = summarize(a);
-  const char* direction = higher_is_better(d.metric) ? "highest" : "lowest";
+  const char* direction = higher ? "highest" : "lowest";
   std::string text;
   if (g.is_baseline) {
     text = fmt::format("The baseline **{}** has the {} mean `{}` ({}, n={}); no variant has a {} mean.", g.label(),
-                       direction, d.metric, fixed(sa.mean, 4), sa.n, higher_is_better(d.metric) ? "higher" : "lower");
+                       direction, d.metric, fixed(sa.mean, 4), sa.n, higher ? "higher" : "lower");
   } else {
     text = fmt::format("**{}** has the {} mean `{}`: {} (n={})", g.label(), direction, d.metric, fixed(sa.mean, 4), sa.n);
     const Group* b = d.baseline_of(g);
@@ -328,10 +394,89 @@ void section_findings(std::string& out, const ReportData& d) {
         text += "Significance cannot be tested: " + sig + ".";
     }
   }
+  // The full ranking, then every other variant against the baseline.
+  std::vector<std::pair<double, const Group*>> ranked;
+  for (const auto& gr : d.groups)
+    if (auto v = gr.values(d.metric); !v.empty()) ranked.emplace_back(summarize(v).mean, &gr);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](const auto& x, const auto& y) { return higher ? x.first > y.first : x.first < y.first; });
+  if (ranked.size() > 2) {
+    std::string order;
+    for (const auto& [mean, gr] : ranked) order += (order.empty() ? "" : " > ") + fmt::format("{} {}", gr->label(), fixed(mean, 4));
+    text += fmt::format(" Ranking by mean: {}.", order);
+  }
+  std::string others;
+  for (const auto& [mean, gr] : ranked) {
+    if (gr == &g || gr->is_baseline) continue;
+    const Group* b = d.baseline_of(*gr);
+    if (!b || b->values(d.metric).empty()) continue;
+    const auto bv = b->values(d.metric);
+    others += (others.empty() ? "" : "; ") + fmt::format("**{}** {:+.4f} ({})", gr->label(),
+                                                         mean - summarize(bv).mean, significance(gr->values(d.metric), bv));
+  }
+  if (!others.empty()) text += " Against the baseline, the others: " + others + ".";
+  // A curve still climbing at its last evaluation says the budget, not the
+  // architecture, may be deciding the ranking.
+  std::string rising;
+  for (const auto& gr : d.groups) {
+    const auto curve = mean_curve(gr, d.metric);
+    if (curve.size() < 2) continue;
+    const double gain = curve.back().second - curve[curve.size() - 2].second;
+    if ((higher ? gain : -gain) > 0.01)
+      rising += (rising.empty() ? "" : ", ") + fmt::format("{} {:+.4f} from epoch {} to {}", gr.label(), gain,
+                                                           curve[curve.size() - 2].first, curve.back().first);
+  }
+  if (!rising.empty())
+    text += fmt::format(" Still improving at the last evaluation (mean `{}` over seeds): {} — longer training may "
+                        "change the ranking.",
+                        d.metric, rising);
   std::size_t active = 0;
   for (const auto& gr : d.groups) active += gr.count(RunStatus::queued) + gr.count(RunStatus::running);
   if (active > 0) text += " (Finished runs only: the sweep is still running.)";
-  out += text + "\n";
+  out += text + "\n\n";
+}
+
+void section_charts(std::string& out, const PointExtras* extras) {
+  if (!extras || extras->charts.empty()) {
+    out += "No charts (the report was printed without its assets).\n\n";
+    return;
+  }
+  for (const auto& f : extras->charts) out += fmt::format("![{}]({})\n\n", f.caption, f.path);
+}
+
+void section_receptive_fields(std::string& out, const PointExtras* extras) {
+  if (extras && !extras->erf.empty()) {
+    Table t;
+    t.columns = {"variant", "theoretical RF", "ERF input", "ERF 95% side (random init)", "ERF 95% side (trained)",
+                 "area > 10% peak (trained)", "gridding (trained)"};
+    auto opt = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("–"); };
+    for (const auto& r : extras->erf)
+      t.rows.push_back({r.label, r.theoretical, r.input, opt(r.random_side95), opt(r.trained_side95),
+                        opt(r.trained_area10),
+                        r.trained_gridding ? fmt::format("{:.3f}", *r.trained_gridding) : std::string("–")});
+    out += format_table(t, TableFormat::md);
+    out += "\nEffective RF (`atrous rf`): gradient of the centre output pixel with respect to the input, averaged "
+           "over 16 inputs; 95% side: the smallest centred square holding 95% of its mass; gridding: the share of "
+           "the theoretical field's pixels the gradient misses (0 = none). Trained: the first done seed's last "
+           "checkpoint.\n\n";
+  }
+  if (extras)
+    for (const auto& n : extras->erf_notes) out += "- " + n + "\n";
+  if (!extras || extras->erf.empty())
+    out += (extras && !extras->erf_notes.empty() ? "\n" : "") + std::string("No effective receptive fields measured.\n\n");
+  else if (!extras->erf_notes.empty())
+    out += "\n";
+}
+
+void section_predictions(std::string& out, const PointExtras* extras) {
+  if (extras)
+    for (const auto& n : extras->prediction_notes) out += "- " + n + "\n";
+  if (extras && !extras->prediction_notes.empty()) out += "\n";
+  if (extras && extras->predictions)
+    out += fmt::format("![{}]({})\n\n{}\n\n", extras->predictions->caption, extras->predictions->path,
+                       extras->predictions->caption);
+  else
+    out += "No prediction grid (no readable checkpoints, or the report was printed without its assets).\n\n";
 }
 
 }  // namespace
@@ -340,15 +485,36 @@ bool higher_is_better(const std::string& key) {
   return key.find("loss") == std::string::npos && key.find("seconds") == std::string::npos;
 }
 
-std::string markdown_report(const ReportData& d) {
+std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
   std::string out;
   section_title(out, d);
   section_setup(out, d);
-  section_results(out, d);
-  section_classes(out, d);
-  section_significance(out, d);
+  const auto points = d.grid_points();
+  const bool split = points.size() > 1 || !points.front().empty();
+  // One subsection per grid point: variants are compared within a point only.
+  auto per_point = [&](const std::string& heading, const std::string& intro,
+                       const std::function<void(const ReportData&, const PointExtras*)>& body) {
+    out += heading + "\n\n" + intro;
+    for (const auto& p : points) {
+      if (split) out += "### " + grid_point_label(p) + "\n\n";
+      const auto it = extras.find(p);
+      body(d.at_grid_point(p), it == extras.end() ? nullptr : &it->second);
+    }
+  };
+  per_point("## Results", "", [&](const ReportData& at, const PointExtras*) { section_results(out, at); });
+  per_point("## Per-class IoU", "", [&](const ReportData& at, const PointExtras*) { section_classes(out, at); });
+  per_point("## Significance against the baseline",
+            fmt::format("Welch's t-test on `{}`, two-sided, 5% level.\n\n", d.metric),
+            [&](const ReportData& at, const PointExtras*) { section_significance(out, at); });
+  if (!extras.empty()) {
+    per_point("## Charts", "", [&](const ReportData&, const PointExtras* e) { section_charts(out, e); });
+    per_point("## Receptive fields", "",
+              [&](const ReportData&, const PointExtras* e) { section_receptive_fields(out, e); });
+    per_point("## Predictions", "", [&](const ReportData&, const PointExtras* e) { section_predictions(out, e); });
+  }
   section_problems(out, d);
-  section_findings(out, d);
+  out += "## Findings\n\n";
+  for (const auto& p : points) findings_at(out, d.at_grid_point(p), split ? grid_point_label(p) : "");
   return out;
 }
 

@@ -1,22 +1,53 @@
 #pragma once
 // `atrous report`: a markdown report of one experiment, written from the
-// results database only (report_data.hpp). Sections: title and what was
-// compared (each variant's config diff from the baseline), a "still running"
-// notice when runs are queued or running, setup (dataset, recipe, seeds,
-// hardware, total compute), the main table (mean ± std and 95% CI over seeds,
-// best per column in bold), per-class IoU, significance against the baseline
-// (Welch's t-test), failed / interrupted / missing runs with their reasons, and
-// findings stated from the numbers alone.
+// results database only (report_data.hpp) plus what report_writer.hpp measured
+// from the runs' checkpoints (prediction grid, effective receptive fields) and
+// the charts it drew. Sections: title and what was compared (each variant as
+// written in the spec, and its resolved config diff from the baseline), a
+// "still running" notice when runs are queued or running, setup (dataset,
+// recipe, seeds, hardware, total compute), the main table (mean ± std and 95% CI
+// over seeds, best per column in bold), per-class IoU, significance against the
+// baseline (Welch's t-test), charts, receptive fields, predictions, failed /
+// interrupted / missing runs with their reasons, and findings stated from the
+// numbers alone. A sweep with a grid has one subsection per grid point.
 //
 // Every number is the database's value (or its mean / std / CI over the done
 // runs) printed with fixed precision: metrics 4 decimals, img/s 1, wall seconds 2.
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "report/report_data.hpp"
 
 namespace atrous::report {
 
-std::string markdown_report(const ReportData& data);
+// A picture beside the report: `path` relative to the report file.
+struct Figure {
+  std::string path, caption;
+};
+
+// The receptive field of one group's network: theoretical, and effective (95%
+// mass square side, area above 10% of the peak, gridding score) with random and
+// with the first done run's trained weights.
+struct ErfRow {
+  std::string label, input, theoretical;
+  std::optional<int64_t> random_side95, trained_side95, trained_area10;
+  std::optional<double> trained_gridding;
+};
+
+struct PointExtras {
+  std::vector<Figure> charts;
+  std::optional<Figure> predictions;
+  std::vector<ErfRow> erf;
+  // Why something could not be measured, per section.
+  std::vector<std::string> erf_notes, prediction_notes;
+};
+
+// Keyed by grid point ({} without a grid).
+using ReportExtras = std::map<std::map<std::string, std::string>, PointExtras>;
+
+std::string markdown_report(const ReportData& data, const ReportExtras& extras = {});
 
 // Whether larger is better for a summary key (losses and times are smaller-is-better).
 bool higher_is_better(const std::string& key);

@@ -70,14 +70,16 @@ void add_model_summary(Group& g) {
 
 }  // namespace
 
-std::string Group::grid_label() const {
+std::string grid_point_label(const std::map<std::string, std::string>& point) {
   std::string out;
-  for (const auto& [k, v] : grid) {
+  for (const auto& [k, v] : point) {
     const auto dot = k.rfind('.');
     out += (out.empty() ? "" : " ") + (dot == std::string::npos ? k : k.substr(dot + 1)) + "=" + v;
   }
   return out;
 }
+
+std::string Group::grid_label() const { return grid_point_label(grid); }
 
 std::string Group::label() const { return grid.empty() ? variant : variant + " " + grid_label(); }
 
@@ -100,6 +102,25 @@ const Group* ReportData::baseline_of(const Group& g) const {
   for (const auto& b : groups)
     if (b.is_baseline && b.grid == g.grid) return &b;
   return nullptr;
+}
+
+std::vector<std::map<std::string, std::string>> ReportData::grid_points() const {
+  std::vector<std::map<std::string, std::string>> out;
+  for (const auto& g : groups)
+    if (std::find(out.begin(), out.end(), g.grid) == out.end()) out.push_back(g.grid);
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+ReportData ReportData::at_grid_point(const std::map<std::string, std::string>& point) const {
+  ReportData sub = *this;
+  sub.groups.clear();
+  for (const auto& g : groups)
+    if (g.grid == point) {
+      sub.groups.push_back(g);
+      sub.groups.back().grid.clear();  // within one point, a variant's name is its label
+    }
+  return sub;
 }
 
 std::vector<ConfigChange> config_diff(const json& baseline, const json& config) {
@@ -158,15 +179,26 @@ ReportData load_report_data(store::Store& s, const std::string& experiment) {
     auto it = std::find_if(d.groups.begin(), d.groups.end(),
                            [&](const Group& g) { return g.variant == run.variant && g.grid == grid; });
     if (it == d.groups.end()) {
-      d.groups.push_back(Group{run.variant, grid, {}, {}, false, std::nullopt, ""});
+      Group g;
+      g.variant = run.variant;
+      g.grid = grid;
+      d.groups.push_back(std::move(g));
       it = d.groups.end() - 1;
     }
-    RunData rd{run, s.summaries(run.id)};
+    RunData rd{run, s.summaries(run.id), {}, ""};
+    for (const std::string& key : {d.metric, std::string("train.loss")}) rd.curves[key] = s.metrics(run.id, key);
+    for (const auto& a : s.artifacts(run.id))
+      if (a.kind == "checkpoint") rd.checkpoint = a.path;
     it->runs.push_back(std::move(rd));
   }
   for (auto& g : d.groups) add_model_summary(g);
   if (d.baseline.empty() && !d.groups.empty()) d.baseline = d.groups.front().variant;
-  for (auto& g : d.groups) g.is_baseline = g.variant == d.baseline;
+  for (auto& g : d.groups) {
+    g.is_baseline = g.variant == d.baseline;
+    if (d.spec.contains("variants") && d.spec["variants"].is_object() && d.spec["variants"].contains(g.variant) &&
+        d.spec["variants"][g.variant].is_object())
+      g.spec = d.spec["variants"][g.variant];
+  }
   for (auto& g : d.groups) {
     const Group* b = d.baseline_of(g);
     if (!b || b == &g || g.runs.empty() || b->runs.empty()) continue;

@@ -17,6 +17,9 @@ namespace atrous::report {
 struct RunData {
   store::RunRecord record;
   std::map<std::string, double> summaries;
+  // Per-epoch curves of the report metric and of train.loss, by key (step order).
+  std::map<std::string, std::vector<store::MetricPoint>> curves;
+  std::string checkpoint;  // the run's last checkpoint (artifact "checkpoint"); "" when none
 };
 
 // One changed config value: key in dotted form ("model.layers[6].dilation"),
@@ -30,6 +33,7 @@ struct Group {
   std::map<std::string, std::string> grid;  // grid key -> value (compact JSON); empty without a grid
   std::vector<RunData> runs;                // creation order
   std::vector<ConfigChange> diff;           // against the baseline group at the same grid point
+  nlohmann::json spec;  // the variant as written in the stored spec; null when it is not there
   bool is_baseline = false;
   // From the first run's resolved model (config_json "model"), when it builds:
   // forward GFLOPs per sample at the declared input size, and the output's
@@ -55,7 +59,15 @@ struct ReportData {
 
   // The baseline group at `g`'s grid point; nullptr when there is none.
   const Group* baseline_of(const Group& g) const;
+  // The distinct grid points of the groups, in group order ({} alone without a grid).
+  std::vector<std::map<std::string, std::string>> grid_points() const;
+  // This report restricted to the groups of one grid point, their grid cleared
+  // (labels are then the variant names).
+  ReportData at_grid_point(const std::map<std::string, std::string>& point) const;
 };
+
+// "dataset=fashion lr=0.01" (last key segment = value); "" for the empty point.
+std::string grid_point_label(const std::map<std::string, std::string>& point);
 
 // Error (usage) when the experiment is not in the database.
 ReportData load_report_data(store::Store& s, const std::string& experiment);

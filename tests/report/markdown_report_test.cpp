@@ -8,14 +8,17 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
 #include "data/data_test_support.hpp"  // TempDir, contains
+#include "report/report_charts.hpp"
 #include "report/report_data.hpp"
 #include "report/report_test_support.hpp"
 #include "report/stats.hpp"
+#include "support/xml_document.hpp"
 
 namespace atrous::report {
 namespace {
@@ -120,8 +123,9 @@ TEST_F(Report, ComparedSectionShowsConfigDiffWithoutSeed) {
   const std::string md = report();
   const std::string title = md.substr(0, md.find("## Setup"));
   EXPECT_TRUE(testing::contains(title, "- **base**: baseline")) << title;
-  EXPECT_TRUE(testing::contains(title, "- **wide**: `model.width`: 8 → 16")) << title;
-  EXPECT_TRUE(testing::contains(title, "`model.rates[2]`: (none) → 4")) << title;
+  // What the spec says, then what changed in the resolved config.
+  EXPECT_TRUE(testing::contains(title, "- **wide**: sets `model.width: 16`; resolved: `model.width`: 8 → 16")) << title;
+  EXPECT_TRUE(testing::contains(title, "- **deep**: the base config; resolved: `model.rates[2]`: (none) → 4")) << title;
   EXPECT_FALSE(testing::contains(title, "train.seed")) << title;
 }
 
@@ -141,9 +145,11 @@ TEST_F(Report, LongConfigDiffsAreCut) {
   }
   const std::string md = report();
   const std::string title = md.substr(0, md.find("## Setup"));
-  EXPECT_TRUE(testing::contains(title, "`model.width`: 8 → 9; `model.k00`")) << title;
-  EXPECT_TRUE(testing::contains(title, "`model.k06`: (none) → 6; … and 5 more")) << title;
-  EXPECT_FALSE(testing::contains(title, "model.k07")) << title;
+  // A model swap changes dozens of layer fields: counted, with the command that lists them.
+  EXPECT_TRUE(testing::contains(title, "- **many**: not in the stored spec; 13 resolved config values differ "
+                                       "(`atrous compare base1 many1` lists them)"))
+      << title;
+  EXPECT_FALSE(testing::contains(title, "model.k00")) << title;
 }
 
 TEST_F(Report, SetupNamesHardwareSeedsAndCompute) {
@@ -200,20 +206,114 @@ TEST_F(Report, UnknownExperimentIsAUsageError) {
   }
 }
 
-TEST_F(Report, CliWritesTheFileAndPrintsItsPath) {
-  const std::string out = dir_ / "out/abl.md";
-  const std::string cmd = std::string(ATROUS_BINARY) + " report abl --db " + db_ + " -o " + out + " 2>&1";
+// The markdown file's relative links ("](path)"), images and others.
+std::vector<std::string> links(const std::string& md) {
+  std::vector<std::string> out;
+  for (std::size_t at = md.find("]("); at != std::string::npos; at = md.find("](", at + 2)) {
+    const auto end = md.find(')', at);
+    out.push_back(md.substr(at + 2, end - at - 2));
+  }
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string run_cli(const std::string& args, int* status) {
+  const std::string cmd = std::string(ATROUS_BINARY) + " " + args + " 2>&1";
   std::string printed;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
   while (size_t n = fread(buf.data(), 1, buf.size(), p)) printed.append(buf.data(), n);
-  const int status = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << printed;
+  *status = WEXITSTATUS(pclose(p));
+  return printed;
+}
+
+TEST_F(Report, CliWritesTheReportWithChartsWhoseLinksResolve) {
+  const std::string out = dir_ / "out/abl.md";
+  int status = 0;
+  const std::string printed = run_cli("report abl --db " + db_ + " -o " + out, &status);
+  EXPECT_EQ(status, 0) << printed;
   EXPECT_EQ(printed, out + "\n");
-  std::ifstream in(out);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_EQ(text.str(), report());
+  const std::string md = read_text(out);
+  // The numbers are the ones markdown_report prints from the same database.
+  EXPECT_EQ(section(md, "## Results"), section(report(), "## Results"));
+  EXPECT_EQ(section(md, "## Findings"), section(report(), "## Findings"));
+  // Both curve charts, linked relatively, existing, and well-formed XML; the
+  // fixture's configs hold no model, so there is no receptive-field or FLOPs chart.
+  const auto found = links(md);
+  EXPECT_NE(std::find(found.begin(), found.end(), "abl/metric-vs-epoch.svg"), found.end()) << md;
+  EXPECT_NE(std::find(found.begin(), found.end(), "abl/train-loss.svg"), found.end()) << md;
+  EXPECT_EQ(std::find(found.begin(), found.end(), "abl/metric-vs-rf.svg"), found.end()) << md;
+  for (const auto& link : found) {
+    const std::string path = dir_ / ("out/" + link);
+    EXPECT_TRUE(std::filesystem::is_regular_file(path)) << link;
+    if (link.size() > 4 && link.substr(link.size() - 4) == ".svg") {
+      std::string error;
+      testing::Doc doc;
+      EXPECT_TRUE(testing::parse_xml(read_text(path), &doc, &error)) << link << ": " << error;
+      ASSERT_FALSE(doc.elements.empty());
+      EXPECT_EQ(doc.elements.front().name, "svg");
+    }
+  }
+  // Without checkpoints the report says why there are no predictions or effective fields.
+  EXPECT_TRUE(testing::contains(section(md, "## Predictions"), "base: no done run with a checkpoint on disk")) << md;
+  EXPECT_TRUE(testing::contains(section(md, "## Receptive fields"), "No effective receptive fields measured.")) << md;
+}
+
+TEST_F(Report, ChartsCarryTheStoredCurves) {
+  auto s = store::Store::open(db_);
+  const auto charts = report_charts(load_report_data(s, "abl"));
+  const auto it = std::find_if(charts.begin(), charts.end(), [](const ChartFile& c) { return c.name == "metric-vs-epoch.svg"; });
+  ASSERT_NE(it, charts.end());
+  testing::Doc doc;
+  std::string error;
+  ASSERT_TRUE(testing::parse_xml(it->svg, &doc, &error)) << error;
+  // One line per group (base, wide, deep), each through its 3 epochs; a band for each.
+  for (int series = 0; series < 3; ++series) {
+    const std::string cls = fmt::format("series-{}", series);
+    const auto n = std::count_if(doc.elements.begin(), doc.elements.end(), [&](const testing::Element& e) {
+      return e.name == "circle" && e.attrs.count("class") && e.attrs.at("class") == cls;
+    });
+    EXPECT_EQ(n, 3) << cls;
+  }
+  std::vector<std::string> texts;
+  for (const auto& e : doc.elements) texts.push_back(e.text);
+  for (const char* label : {"base", "wide", "deep"})
+    EXPECT_NE(std::find(texts.begin(), texts.end(), label), texts.end()) << label;
+}
+
+TEST_F(Report, FindingsSayWhenCurvesStillClimb) {
+  const std::string findings = section(report(), "## Findings");
+  // Every fixture curve gains 0.05 from epoch 2 to 3.
+  EXPECT_TRUE(testing::contains(findings, "Still improving at the last evaluation")) << findings;
+  EXPECT_TRUE(testing::contains(findings, "wide +0.0500 from epoch 2 to 3")) << findings;
+  EXPECT_TRUE(testing::contains(findings, "Ranking by mean: wide 0.7900 > deep 0.7500 > base 0.7200.")) << findings;
+}
+
+TEST_F(Report, FlatCurvesAreNotCalledImproving) {
+  {
+    auto s = store::Store::open(db_);
+    for (const char* id : {"base1", "base2", "base3", "wide1", "wide2", "wide3", "deep1"})
+      s.log_metrics(id, 30, 3, {{"val.miou", 0.5}}), s.log_metrics(id, 20, 2, {{"val.miou", 0.5}});
+  }
+  EXPECT_FALSE(testing::contains(section(report(), "## Findings"), "Still improving")) << report();
+}
+
+TEST_F(Report, HtmlFormatWritesAPageBesideTheMarkdown) {
+  const std::string out = dir_ / "html/abl.md";
+  int status = 0;
+  const std::string printed = run_cli("report abl --db " + db_ + " -o " + out + " --format html", &status);
+  EXPECT_EQ(status, 0) << printed;
+  const std::string html = read_text(dir_ / "html/abl.html");
+  EXPECT_TRUE(testing::contains(html, "<h1>Report: abl</h1>")) << html;
+  EXPECT_TRUE(testing::contains(html, "<img src=\"abl/metric-vs-epoch.svg\"")) << html;
+  EXPECT_TRUE(testing::contains(html, "<td><strong>0.7900 ± 0.0300</strong></td>")) << html;
+  EXPECT_TRUE(std::filesystem::exists(out));
 }
 
 }  // namespace

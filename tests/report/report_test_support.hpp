@@ -8,7 +8,8 @@
 //   deep  seed 3       missing (planned in the spec, no run)
 // Other summaries per run: val.pixel_acc = miou + 0.1, val.boundary_f = miou − 0.2,
 // val.iou.{disc,square} = miou ± 0.05, train_img_per_s 100·variant index + seed,
-// wall_seconds 10·seed, params 1000·(variant index + 1).
+// wall_seconds 10·seed, params 1000·(variant index + 1). Curves per done run, epochs 1..3
+// (steps 10, 20, 30): val.miou = final − 0.05·(3 − epoch), train.loss = 1/epoch + seed/100.
 #include <fmt/format.h>
 
 #include <map>
@@ -69,6 +70,10 @@ inline void fill_report_fixture(store::Store& s) {
                              {"train_img_per_s", 100.0 * r.variant_index + r.seed},
                              {"wall_seconds", 10.0 * r.seed},
                              {"params", 1000.0 * (r.variant_index + 1)}});
+    // Curves: val.miou climbs by 0.05 per epoch to its final value; train.loss = 1/epoch + seed/100.
+    for (int epoch = 1; epoch <= 3; ++epoch)
+      s.log_metrics(rec.id, 10 * epoch, epoch,
+                    {{"val.miou", r.miou - 0.05 * (3 - epoch)}, {"train.loss", 1.0 / epoch + r.seed / 100.0}});
   }
   store::RunRecord failed;
   failed.id = "deep2";

@@ -1,0 +1,111 @@
+#include "report/report_charts.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+
+#include "report/stats.hpp"
+#include "report/svg_chart.hpp"
+
+namespace atrous::report {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Mean, min and max of `key` per epoch over a group's done runs; an epoch is kept
+// only when every run that logged the key has it (a band over fewer seeds would
+// shrink for no reason).
+Series curve_series(const Group& g, const std::string& key) {
+  Series s;
+  s.label = g.label();
+  std::map<int64_t, std::vector<double>> by_epoch;
+  std::size_t runs = 0;
+  for (const auto& r : g.runs) {
+    if (r.record.status != store::RunStatus::done) continue;
+    const auto it = r.curves.find(key);
+    if (it == r.curves.end() || it->second.empty()) continue;
+    ++runs;
+    for (const auto& p : it->second)
+      if (std::isfinite(p.value)) by_epoch[p.epoch].push_back(p.value);
+  }
+  for (const auto& [epoch, values] : by_epoch) {
+    if (values.size() != runs) continue;
+    s.x.push_back(static_cast<double>(epoch));
+    s.y.push_back(summarize(values).mean);
+    s.low.push_back(*std::min_element(values.begin(), values.end()));
+    s.high.push_back(*std::max_element(values.begin(), values.end()));
+  }
+  return s;
+}
+
+bool has_points(const std::vector<Series>& series) {
+  return std::any_of(series.begin(), series.end(), [](const Series& s) {
+    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+      if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) return true;
+    return false;
+  });
+}
+
+// One scatter point per group at (x, mean metric) with the std over seeds as its bar.
+std::vector<Series> metric_points(const ReportData& at, const std::function<double(const Group&)>& x_of) {
+  std::vector<Series> out;
+  for (const auto& g : at.groups) {
+    const auto values = g.values(at.metric);
+    const double x = x_of(g);
+    if (values.empty() || !std::isfinite(x)) continue;
+    const Summary s = summarize(values);
+    out.push_back({g.label(), {x}, {s.mean}, {}, {}, {s.std ? *s.std : kNaN}});
+  }
+  return out;
+}
+
+double rf_number(const Group& g) {
+  if (g.receptive_field.empty()) return kNaN;
+  char* end = nullptr;
+  const double v = std::strtod(g.receptive_field.c_str(), &end);
+  // "67" is a field; "global" (image pooling) or "67x33" are not one number.
+  return end && *end == '\0' && end != g.receptive_field.c_str() ? v : kNaN;
+}
+
+}  // namespace
+
+std::vector<ChartFile> report_charts(const ReportData& at) {
+  std::vector<ChartFile> out;
+  auto add = [&](std::string name, std::string caption, const ChartSpec& spec, const std::vector<Series>& series) {
+    if (has_points(series)) out.push_back({std::move(name), std::move(caption), svg_chart(spec, series)});
+  };
+
+  std::vector<Series> metric, loss;
+  for (const auto& g : at.groups) {
+    metric.push_back(curve_series(g, at.metric));
+    loss.push_back(curve_series(g, "train.loss"));
+  }
+  ChartSpec spec;
+  spec.title = fmt::format("Validation {} per epoch (mean over seeds, band min–max)", at.metric);
+  spec.x_label = "epoch";
+  spec.y_label = at.metric;
+  add("metric-vs-epoch.svg", fmt::format("{} per epoch", at.metric), spec, metric);
+  spec.title = "Training loss per epoch (mean over seeds, band min–max)";
+  spec.y_label = "train.loss";
+  add("train-loss.svg", "training loss per epoch", spec, loss);
+
+  ChartSpec scatter;
+  scatter.kind = ChartSpec::Kind::scatter;
+  scatter.y_label = at.metric;
+  scatter.title = fmt::format("Final {} against the theoretical receptive field (mean ± std over seeds)", at.metric);
+  scatter.x_label = "theoretical receptive field (input pixels)";
+  add("metric-vs-rf.svg", fmt::format("{} against the receptive field", at.metric), scatter, metric_points(at, rf_number));
+  scatter.title = fmt::format("Final {} against forward GFLOPs per image (mean ± std over seeds)", at.metric);
+  scatter.x_label = "GFLOPs per image (forward, log scale)";
+  scatter.log_x = true;
+  add("metric-vs-gflops.svg", fmt::format("{} against GFLOPs", at.metric), scatter,
+      metric_points(at, [](const Group& g) { return g.gflops ? *g.gflops : kNaN; }));
+  return out;
+}
+
+}  // namespace atrous::report

@@ -1,0 +1,121 @@
+#include "report/report_writer.hpp"
+
+#include <fmt/format.h>
+
+#include "analysis/checkpoint_model.hpp"
+#include "analysis/rf_report.hpp"
+#include "core/error.hpp"
+#include "image/png.hpp"
+#include "report/markdown_html.hpp"
+#include "report/prediction_grid.hpp"
+#include "report/report_charts.hpp"
+#include "train/atomic_file.hpp"
+
+namespace atrous::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_text(const fs::path& path, const std::string& text) {
+  AtomicFile f(path.string());
+  f.write(text.data(), text.size());
+  f.commit();
+}
+
+// "dataset=shapes lr=0.01" -> "dataset-shapes_lr-0.01": a folder name that needs no URL escaping.
+std::string folder_name(const std::map<std::string, std::string>& point) {
+  std::string out;
+  for (char c : grid_point_label(point)) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+    out += plain ? c : (c == ' ' ? '_' : '-');
+  }
+  return out;
+}
+
+std::string columns_caption(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const auto& c : columns) out += (out.empty() ? "" : " | ") + c;
+  return out;
+}
+
+}  // namespace
+
+std::vector<ErfRow> measure_receptive_fields(const ReportData& at, std::vector<std::string>& notes) {
+  std::vector<ErfRow> rows;
+  for (const auto& g : at.groups) {
+    const RunData* run = first_checkpointed_run(g);
+    if (!run) {
+      notes.push_back(fmt::format("{}: no done run with a checkpoint on disk, no effective receptive field", g.label()));
+      continue;
+    }
+    try {
+      RfRequest request;
+      request.checkpoint = run->checkpoint;
+      const RfReport r = analyse_receptive_fields(checkpoint_model_loader(run->checkpoint), request);
+      ErfRow row;
+      row.label = g.label();
+      row.input = fmt::format("{}×{}", r.input.h, r.input.w);
+      row.theoretical = r.rf.str();
+      for (const auto& s : r.results) {
+        if (s.weights == "random") row.random_side95 = s.side95;
+        if (s.weights == "trained") {
+          row.trained_side95 = s.side95;
+          row.trained_area10 = s.area10;
+          row.trained_gridding = s.gridding;
+        }
+      }
+      rows.push_back(std::move(row));
+    } catch (const std::exception& e) {
+      notes.push_back(fmt::format("{}: effective receptive field not measured ({})", g.label(), e.what()));
+    }
+  }
+  return rows;
+}
+
+WrittenReport write_report(const ReportData& data, const fs::path& report, const WriteOptions& options) {
+  WrittenReport out;
+  out.report = report;
+  const fs::path dir = report.parent_path();
+  const std::string stem = report.stem().string();
+  if (!dir.empty()) fs::create_directories(dir);
+
+  ReportExtras extras;
+  const auto points = data.grid_points();
+  const bool split = points.size() > 1 || !points.front().empty();
+  for (const auto& point : points) {
+    const ReportData at = data.at_grid_point(point);
+    // Relative to the report: "<stem>/" or "<stem>/<grid point>/".
+    const fs::path rel = split ? fs::path(stem) / folder_name(point) : fs::path(stem);
+    fs::create_directories(dir / rel);
+    PointExtras& e = extras[point];
+    if (options.charts)
+      for (const auto& chart : report_charts(at)) {
+        write_text(dir / rel / chart.name, chart.svg);
+        out.files.push_back(dir / rel / chart.name);
+        e.charts.push_back({(rel / chart.name).generic_string(), chart.caption});
+      }
+    if (options.receptive_fields) e.erf = measure_receptive_fields(at, e.erf_notes);
+    if (options.predictions)
+      if (auto grid = prediction_grid(at, options.prediction_images, options.zoom, e.prediction_notes)) {
+        const fs::path png = dir / rel / "predictions.png";
+        write_png(png.string(), grid->image);
+        out.files.push_back(png);
+        e.predictions = Figure{(rel / "predictions.png").generic_string(),
+                               fmt::format("Predictions on the first {} validation images, columns: {}",
+                                           grid->rows, columns_caption(grid->columns))};
+      }
+  }
+  const std::string markdown = markdown_report(data, extras);
+  if (options.html) {
+    fs::path html = report;
+    html.replace_extension(".html");
+    write_text(html, markdown_to_html(markdown, data.experiment));
+    out.files.push_back(html);
+  }
+  write_text(report, markdown);
+  out.files.push_back(report);
+  return out;
+}
+
+}  // namespace atrous::report

@@ -1,0 +1,94 @@
+// A real sweep through the binary (tiny networks, a named grid axis), then its
+// report: per-grid-point subsections, charts that parse as XML, a prediction
+// grid PNG of the expected size, effective receptive fields measured from the
+// runs' checkpoints, and every link resolving to a file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../data/data_test_support.hpp"
+#include "image/png.hpp"
+#include "support/xml_document.hpp"
+
+namespace atrous {
+namespace {
+
+using testing::TempDir;
+
+std::string config(const std::string& rel) { return std::string(ATROUS_SOURCE_DIR) + "/configs/" + rel; }
+
+int run_cli(const std::string& args) {
+  const int status = std::system((std::string(ATROUS_BINARY) + " " + args + " > /dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
+  TempDir dir("report_e2e");
+  const std::string spec = dir.write(
+      "t.yaml",
+      fmt::format("name: t\n"
+                  "base:\n"
+                  "  model: {}\n  data: {}\n  train: {}\n"
+                  "  set: {{model.width: 4, model.rates: [1, 2], data.image_size: 32, data.train.count: 8,\n"
+                  "        data.val.count: 3, train.iterations: 4, train.batch_size: 4}}\n"
+                  "variants:\n  dilated: {{}}\n  plain: {{model.rates: [1, 1]}}\n"
+                  "grid:\n  objects:\n    few: {{}}\n    many: {{data.objects: [3, 5]}}\n"
+                  "seeds: [1]\n"
+                  "report: {{baseline: plain}}\n",
+                  config("models/dilated.yaml"), config("data/shapes.yaml"), config("train/quick.yaml")));
+  const std::string db = dir / "results/atrous.db";
+  ASSERT_EQ(run_cli("sweep " + spec + " --jobs 1 --threads 1 --db " + db), 0);
+  const std::string md_path = dir / "reports/t.md";
+  ASSERT_EQ(run_cli("report t --db " + db + " -o " + md_path + " --images 3"), 0);
+  const std::string md = read_text(md_path);
+
+  // One subsection per grid point in every per-point section.
+  for (const char* heading : {"## Results", "## Charts", "## Receptive fields", "## Predictions"})
+    EXPECT_TRUE(testing::contains(md, heading)) << heading;
+  EXPECT_TRUE(testing::contains(md, "### objects=few")) << md;
+  EXPECT_TRUE(testing::contains(md, "### objects=many")) << md;
+  EXPECT_TRUE(testing::contains(md, "- grid `objects`: **few** (as the base); **many** sets `data.objects: [3,5]`")) << md;
+
+  // Effective fields from the checkpoints: rates [1,2] -> theoretical 7 (stem 3x3 + 3x3 d1 + 3x3 d2... as resolved).
+  EXPECT_TRUE(testing::contains(md, "| dilated | ")) << md;
+  EXPECT_FALSE(testing::contains(md, "No effective receptive fields measured.")) << md;
+
+  // Every link resolves; SVGs are XML; the prediction grid has 3 rows and 4 columns
+  // (image, ground truth, dilated, plain) of 32×32 tiles at zoom 2 with 2-pixel gaps.
+  int svgs = 0, pngs = 0;
+  for (std::size_t at = md.find("]("); at != std::string::npos; at = md.find("](", at + 2)) {
+    const std::string link = md.substr(at + 2, md.find(')', at) - at - 2);
+    const std::string path = dir / ("reports/" + link);
+    ASSERT_TRUE(std::filesystem::is_regular_file(path)) << link;
+    if (link.ends_with(".svg")) {
+      std::string error;
+      EXPECT_TRUE(testing::parses_as_xml(read_text(path), &error)) << link << ": " << error;
+      ++svgs;
+    }
+    if (link.ends_with("predictions.png")) {
+      const Image grid = read_png(path);
+      EXPECT_EQ(grid.height, 3 * 64 + 2 * 2) << link;
+      EXPECT_EQ(grid.width, 4 * 64 + 3 * 2) << link;
+      ++pngs;
+    }
+  }
+  EXPECT_EQ(svgs, 2 * 4);  // per grid point: metric and loss curves, metric vs RF and vs GFLOPs
+  EXPECT_EQ(pngs, 2);
+  EXPECT_TRUE(std::filesystem::exists(dir / "reports/t/objects-few/predictions.png"));
+}
+
+}  // namespace
+}  // namespace atrous
