@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "../data/data_test_support.hpp"
 #include "core/error.hpp"
@@ -107,6 +108,21 @@ TEST(SweepPlan, OverrideErrorsAreLocatedInTheExperimentFile) {
       "e.yaml", "name: e\nbase:\n  model: " + config("models/dilated.yaml") + "\n  data: " + config("data/shapes.yaml") +
                     "\n  train: " + config("train/quick.yaml") + "\n  set: {train.nokey: 1}\nvariants:\n  a: {}\n"));
   EXPECT_TRUE(testing::contains(base_err, "e.yaml:2:1: base: ")) << base_err;
+}
+
+// The lesson's studies and the default job ship with the project: each must plan
+// (every override resolves) with distinct runs.
+TEST(SweepPlan, EveryShippedExperimentResolves) {
+  int specs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(ATROUS_SOURCE_DIR) + "/experiments")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++specs;
+    SCOPED_TRACE(entry.path().string());
+    const SweepPlan plan = load_sweep_plan(entry.path().string());
+    EXPECT_FALSE(plan.runs.empty());
+    EXPECT_EQ(plan.spec.name, entry.path().stem().string());  // `atrous report NAME` finds the file's study
+  }
+  EXPECT_GE(specs, 7);  // smoke, quick, ex1..ex5
 }
 
 TEST(SweepPlan, EpochRecordsFlattenIntoMetricKeys) {
