@@ -325,17 +325,39 @@ void section_problems(std::string& out, const ReportData& d) {
       else if (!r.summaries.count(d.metric))
         lines.push_back(fmt::format("- {} seed {} (`{}`): done but has no `{}`", g.label(), r.record.seed, r.record.id, d.metric));
     }
-  // Planned (variant, seed) pairs of the stored spec that have no run at all.
+  // Planned (variant, grid point, seed) triples of the stored spec that have no run at all.
   if (d.spec.contains("variants") && d.spec["variants"].is_object() && d.spec.contains("seeds") &&
-      d.spec["seeds"].is_array())
-    for (const auto& [variant, _] : d.spec["variants"].items())
-      for (const auto& seed : d.spec["seeds"]) {
-        if (!seed.is_number_integer()) continue;
-        bool found = false;
-        for (const auto& g : d.groups)
-          for (const auto& r : g.runs) found = found || (g.variant == variant && r.record.seed == seed.get<int64_t>());
-        if (!found) lines.push_back(fmt::format("- {} seed {}: missing (planned in the spec, not in the database)", variant, seed.get<int64_t>()));
+      d.spec["seeds"].is_array()) {
+    std::vector<std::map<std::string, std::string>> points{{}};
+    if (d.spec.contains("grid") && d.spec["grid"].is_object())
+      for (const auto& [axis, values] : d.spec["grid"].items()) {
+        std::vector<std::string> texts;  // as runs record them: option names, or values as JSON
+        if (values.is_object())
+          for (const auto& [name, _] : values.items()) texts.push_back(name);
+        else if (values.is_array())
+          for (const auto& v : values) texts.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+        std::vector<std::map<std::string, std::string>> next;
+        for (const auto& p : points)
+          for (const auto& t : texts) {
+            auto q = p;
+            q[axis] = t;
+            next.push_back(std::move(q));
+          }
+        points = std::move(next);
       }
+    for (const auto& [variant, _] : d.spec["variants"].items())
+      for (const auto& point : points)
+        for (const auto& seed : d.spec["seeds"]) {
+          if (!seed.is_number_integer()) continue;
+          bool found = false;
+          for (const auto& g : d.groups)
+            for (const auto& r : g.runs)
+              found = found || (g.variant == variant && g.grid == point && r.record.seed == seed.get<int64_t>());
+          if (!found)
+            lines.push_back(fmt::format("- {}{} seed {}: missing (planned in the spec, not in the database)", variant,
+                                        point.empty() ? "" : " " + grid_point_label(point), seed.get<int64_t>()));
+        }
+  }
   if (lines.empty()) out += "None: every planned run finished.\n\n";
   for (const auto& l : lines) out += l + "\n";
   if (!lines.empty()) out += "\n";

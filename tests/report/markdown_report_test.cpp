@@ -316,5 +316,46 @@ TEST_F(Report, HtmlFormatWritesAPageBesideTheMarkdown) {
   EXPECT_TRUE(std::filesystem::exists(out));
 }
 
+TEST(ReportGrid, NamedGridPointsGetSubsectionsAndMissingTriplesAreListed) {
+  TempDir dir("report_grid");
+  auto s = store::Store::open(dir / "atrous.db");
+  s.ensure_experiment("g", "", R"({"variants": {"a": {}, "b": {"model.width": 16}}, "seeds": [1],
+                                   "grid": {"dataset": {"x": {}, "y": {"data.z": 1}}},
+                                   "report": {"baseline": "a"}})");
+  store::RuntimeInfo info;
+  info.host = "h";
+  // a@x, b@x, a@y done; b@y never planned into the database.
+  const struct { const char* id; const char* variant; const char* point; double miou; } runs[] = {
+      {"ax", "a", "x", 0.5}, {"bx", "b", "x", 0.6}, {"ay", "a", "y", 0.7}};
+  for (const auto& r : runs) {
+    store::RunRecord rec;
+    rec.id = r.id;
+    rec.experiment = "g";
+    rec.variant = r.variant;
+    rec.seed = 1;
+    rec.grid_json = fmt::format(R"({{"dataset":"{}"}})", r.point);
+    rec.config_json = fmt::format(R"({{"model": {{"width": {}}}, "train": {{"seed": 1}}}})",
+                                  std::string(r.variant) == "a" ? 8 : 16);
+    s.upsert_run(rec);
+    s.claim_run(rec.id, info);
+    s.set_status(rec.id, store::RunStatus::done);
+    s.set_summaries(rec.id, {{"val.miou", r.miou}});
+  }
+  const std::string md = markdown_report(load_report_data(s, "g"));
+  const std::string results = section(md, "## Results");
+  const auto x = results.find("### dataset=x"), y = results.find("### dataset=y");
+  ASSERT_NE(x, std::string::npos) << md;
+  ASSERT_NE(y, std::string::npos) << md;
+  // Within a point, rows are named by variant only.
+  EXPECT_TRUE(testing::contains(table_row(results.substr(x, y - x), "b"), "0.6000")) << results;
+  EXPECT_TRUE(table_row(results.substr(y), "b").empty()) << results;
+  EXPECT_TRUE(testing::contains(md, "- grid `dataset`: **x** (as the base); **y** sets `data.z: 1`")) << md;
+  EXPECT_TRUE(testing::contains(section(md, "## Failed"), "- b dataset=y seed 1: missing")) << md;
+  EXPECT_FALSE(testing::contains(section(md, "## Failed"), "- a dataset=y seed 1: missing")) << md;
+  const std::string findings = section(md, "## Findings");
+  EXPECT_TRUE(testing::contains(findings, "**dataset=x.** **b** has the highest mean")) << findings;
+  EXPECT_TRUE(testing::contains(findings, "**dataset=y.** The baseline **a** has the highest mean")) << findings;
+}
+
 }  // namespace
 }  // namespace atrous::report
