@@ -33,7 +33,7 @@ TEST_F(ReadOnlyQuery, SelectsWork) {
   EXPECT_EQ(t.columns, (std::vector<std::string>{"variant", "miou"}));
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_NEAR(std::get<double>(t.rows[0][1]), 0.80, 1e-12);  // (0.85 + 0.75) / 2
-  EXPECT_EQ(read_only_query(path_, "PRAGMA table_info(runs)").rows.size(), 16u);
+  EXPECT_EQ(read_only_query(path_, "PRAGMA table_info(runs)").rows.size(), 17u);  // schema 2: + grid_json
   EXPECT_EQ(read_only_query(path_, "PRAGMA user_version").rows.size(), 1u);
   EXPECT_EQ(read_only_query(path_, "SELECT name FROM pragma_table_info('runs') WHERE pk = 1").rows.size(), 1u);
   EXPECT_EQ(read_only_query(path_, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
