@@ -33,6 +33,7 @@ Built build(const ModelLoader& load, const std::optional<Shape>& input) {
 
 RfReport analyse_receptive_fields(const ModelLoader& load, const RfRequest& req) {
   Built b = build(load, req.input);
+  bool capped = false;
   if (!req.input) {
     // Measure at a size that holds the whole theoretical field with a margin, and
     // recompute the theoretical fields there (a resize's field depends on the size).
@@ -47,10 +48,17 @@ RfReport analyse_receptive_fields(const ModelLoader& load, const RfRequest& req)
           target.w.size = std::max(target.w.size, l.rf.w.size);
         }
     }
-    const auto [h, w] = default_erf_input(target, b.summary.input.h, b.summary.input.w, req.size_multiple);
+    auto [h, w] = default_erf_input(target, b.summary.input.h, b.summary.input.w, req.size_multiple);
+    if (req.max_side) {
+      const int64_t cap = std::max(req.size_multiple, *req.max_side / req.size_multiple * req.size_multiple);
+      capped = h > cap || w > cap;
+      h = std::min(h, cap);
+      w = std::min(w, cap);
+    }
     if (h != b.summary.input.h || w != b.summary.input.w) b = build(load, Shape{b.summary.input.c, h, w});
   }
   RfReport r;
+  r.capped = capped;
   r.model = b.summary.name;
   r.input = b.summary.input;
   r.rf = b.summary.rf;

@@ -26,6 +26,10 @@ struct RfRequest {
   std::string out_dir{};     // when set, a heatmap PNG per map: <model>_<weights>.png
   // Default input sizes are rounded up to this (strided models need a multiple).
   int64_t size_multiple = 32;
+  // When set, a default input larger than this per side is clamped to it (rounded
+  // down to size_multiple): a VGG front end's field of ~400 pixels would otherwise
+  // be measured at 600×600. The field then reaches the border; RfReport::capped says so.
+  std::optional<int64_t> max_side{};
 };
 
 struct LayerField {
@@ -38,6 +42,7 @@ struct RfReport {
   std::vector<LayerField> layers;   // theoretical, at that size
   ReceptiveField rf;                // of the output
   std::vector<ErfSummary> results;  // "random", then "trained"
+  bool capped = false;              // the input was clamped to RfRequest::max_side
   nlohmann::json to_json() const;
 };
 

@@ -49,19 +49,28 @@ std::string inline_html(const std::string& s) {
   return out;
 }
 
+// A pipe-table row's cells; "\|" is a literal pipe inside a cell (format_table's escape).
 std::vector<std::string> cells(const std::string& row) {
   std::vector<std::string> out;
-  std::string body = row.substr(1);  // after the leading '|'
-  if (!body.empty() && body.back() == '|') body.pop_back();
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    const auto bar = body.find('|', start);
-    std::string cell = body.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+  std::string cell;
+  auto finish = [&] {
     const auto a = cell.find_first_not_of(' '), b = cell.find_last_not_of(' ');
     out.push_back(a == std::string::npos ? "" : cell.substr(a, b - a + 1));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
+    cell.clear();
+  };
+  std::string body = row.substr(1);  // after the leading '|'
+  if (body.size() >= 1 && body.back() == '|' && (body.size() < 2 || body[body.size() - 2] != '\\')) body.pop_back();
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\\' && i + 1 < body.size() && body[i + 1] == '|') {
+      cell += '|';
+      ++i;
+    } else if (body[i] == '|') {
+      finish();
+    } else {
+      cell += body[i];
+    }
   }
+  finish();
   return out;
 }
 

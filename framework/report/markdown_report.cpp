@@ -50,6 +50,13 @@ std::optional<std::size_t> best_group(const ReportData& d, const std::string& ke
 
 std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n) + "…"; }
 
+// An error message as one markdown list item: newlines would start new blocks.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+  return truncate(out, 300);
+}
+
 // A spec entry's value as written: file paths and strings bare, the rest as JSON.
 std::string spec_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
@@ -126,7 +133,8 @@ void section_title(std::string& out, const ReportData& d) {
         "> **This sweep is still running**: {} of {} runs are queued or running; the numbers below cover the "
         "finished runs only.\n\n",
         active, total);
-  out += fmt::format("Compared on `{}` against the baseline **{}**:\n\n", d.metric, d.baseline);
+  out += d.baseline.empty() ? fmt::format("Compared on `{}`:\n\n", d.metric)
+                            : fmt::format("Compared on `{}` against the baseline **{}**:\n\n", d.metric, d.baseline);
   // Each variant once, described at the first grid point it ran at.
   std::set<std::string> listed;
   for (const auto& g : d.groups)
@@ -279,31 +287,69 @@ void section_classes(std::string& out, const ReportData& d) {
   out += format_table(t, TableFormat::md) + "\n";
 }
 
-// "significant at the 5% level (p=0.012)", "not significant at n=3 (p=0.41)", "n/a (one seed)".
-std::string significance(const std::vector<double>& a, const std::vector<double>& b) {
+std::string p_text(double p) { return p < 0.001 ? std::string("p<0.001") : fmt::format("p={:.3f}", p); }
+
+// Each variant's Welch test against the baseline at this grid point, with Holm's
+// step-down adjustment over the k testable comparisons: picking the best of k
+// variants and testing it at 5% alone would overstate it.
+struct Comparison {
+  std::optional<WelchResult> welch;
+  double p_holm = 1;
+  std::size_t k = 0;
+};
+
+std::map<std::string, Comparison> compare_to_baseline(const ReportData& d) {
+  std::map<std::string, Comparison> out;
+  std::vector<std::pair<double, std::string>> tested;
+  for (const auto& g : d.groups) {
+    const Group* b = d.baseline_of(g);
+    if (g.is_baseline || !b) continue;
+    const auto a = g.values(d.metric), bv = b->values(d.metric);
+    Comparison c;
+    if (a.size() >= 2 && bv.size() >= 2) c.welch = welch_t_test(a, bv);
+    if (c.welch) tested.emplace_back(c.welch->p, g.label());
+    out[g.label()] = c;
+  }
+  std::sort(tested.begin(), tested.end());
+  double running = 0;
+  for (std::size_t i = 0; i < tested.size(); ++i) {
+    running = std::max(running, std::min(1.0, static_cast<double>(tested.size() - i) * tested[i].first));
+    out[tested[i].second].p_holm = running;
+    out[tested[i].second].k = tested.size();
+  }
+  return out;
+}
+
+// "significant at the 5% level, n=3 (p=0.012)", "not significant at n=3 (p=0.410)",
+// "n/a (one seed)"; with k > 1 comparisons the verdict follows the Holm-adjusted p.
+std::string significance(const std::vector<double>& a, const std::vector<double>& b, const Comparison& c) {
   if (a.size() < 2 || b.size() < 2) return a.empty() || b.empty() ? "n/a (no finished run)" : "n/a (one seed)";
-  const auto w = welch_t_test(a, b);
-  if (!w) return "n/a (no variance on either side)";
+  if (!c.welch) return "n/a (no variance on either side)";
   const std::string n = a.size() == b.size() ? fmt::format("n={}", a.size()) : fmt::format("n={} vs {}", a.size(), b.size());
-  return w->p < 0.05 ? fmt::format("significant at the 5% level, {} (p={:.3f})", n, w->p)
-                     : fmt::format("not significant at {} (p={:.2f})", n, w->p);
+  std::string p = p_text(c.welch->p);
+  if (c.k > 1) p += fmt::format("; Holm over {} comparisons: {}", c.k, p_text(c.p_holm));
+  return c.p_holm < 0.05 ? fmt::format("significant at the 5% level, {} ({})", n, p)
+                         : fmt::format("not significant at {} ({})", n, p);
 }
 
 void section_significance(std::string& out, const ReportData& d) {
+  const auto comparisons = compare_to_baseline(d);
   Table t;
-  t.columns = {"variant", "difference", "t", "df", "p", "verdict"};
+  t.columns = {"variant", "difference", "t", "df", "p", "p (Holm)", "verdict"};
   for (const auto& g : d.groups) {
     if (g.is_baseline) continue;
     const Group* b = d.baseline_of(g);
     if (!b) {
-      t.rows.push_back({g.label(), "–", "–", "–", "–", std::string("n/a (no baseline runs)")});
+      t.rows.push_back({g.label(), "–", "–", "–", "–", "–", std::string("n/a (no baseline runs)")});
       continue;
     }
     const auto a = g.values(d.metric), bv = b->values(d.metric);
     const std::string diff = a.empty() || bv.empty() ? "–" : fmt::format("{:+.4f}", summarize(a).mean - summarize(bv).mean);
-    const auto w = welch_t_test(a, bv);
+    const Comparison& c = comparisons.at(g.label());
+    const auto& w = c.welch;
     t.rows.push_back({g.label(), diff, w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–",
-                      w ? fmt::format("{:.3f}", w->p) : "–", significance(a, bv)});
+                      w ? fmt::format("{:.3f}", w->p) : "–", w ? fmt::format("{:.3f}", c.p_holm) : "–",
+                      significance(a, bv, c)});
   }
   if (t.rows.empty())
     out += "No variant besides the baseline.\n\n";
@@ -319,11 +365,15 @@ void section_problems(std::string& out, const ReportData& d) {
       const auto st = r.record.status;
       if (st == RunStatus::failed || st == RunStatus::interrupted)
         lines.push_back(fmt::format("- {} seed {} (`{}`): {} — {}", g.label(), r.record.seed, r.record.id,
-                                    store::to_string(st), r.record.error.empty() ? "no reason recorded" : r.record.error));
+                                    store::to_string(st),
+                                    r.record.error.empty() ? "no reason recorded" : one_line(r.record.error)));
       else if (st == RunStatus::queued || st == RunStatus::running)
         lines.push_back(fmt::format("- {} seed {} (`{}`): {}", g.label(), r.record.seed, r.record.id, store::to_string(st)));
       else if (!r.summaries.count(d.metric))
         lines.push_back(fmt::format("- {} seed {} (`{}`): done but has no `{}`", g.label(), r.record.seed, r.record.id, d.metric));
+      else if (!std::isfinite(r.summaries.at(d.metric)))
+        lines.push_back(fmt::format("- {} seed {} (`{}`): done but its `{}` is not finite (left out of the statistics)",
+                                    g.label(), r.record.seed, r.record.id, d.metric));
     }
   // Planned (variant, grid point, seed) triples of the stored spec that have no run at all.
   if (d.spec.contains("variants") && d.spec["variants"].is_object() && d.spec.contains("seeds") &&
@@ -389,6 +439,7 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
     return;
   }
   const bool higher = higher_is_better(d.metric);
+  const auto comparisons = compare_to_baseline(d);
   const Group& g = d.groups[*best];
   const auto a = g.values(d.metric);
   const Summary sa = summarize(a);
@@ -407,7 +458,7 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
       const Summary sb = summarize(bv);
       text += fmt::format(", against {} (n={}) for the baseline **{}**: a margin of {:+.4f}. ", fixed(sb.mean, 4), sb.n,
                           b->label(), sa.mean - sb.mean);
-      const std::string sig = significance(a, bv);
+      const std::string sig = significance(a, bv, comparisons.at(g.label()));
       if (sig.rfind("significant", 0) == 0)
         text += "The difference is " + sig + ".";
       else if (sig.rfind("not significant", 0) == 0)
@@ -424,8 +475,8 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
                    [&](const auto& x, const auto& y) { return higher ? x.first > y.first : x.first < y.first; });
   if (ranked.size() > 2) {
     std::string order;
-    for (const auto& [mean, gr] : ranked) order += (order.empty() ? "" : " > ") + fmt::format("{} {}", gr->label(), fixed(mean, 4));
-    text += fmt::format(" Ranking by mean: {}.", order);
+    for (const auto& [mean, gr] : ranked) order += (order.empty() ? "" : ", ") + fmt::format("{} {}", gr->label(), fixed(mean, 4));
+    text += fmt::format(" Ranking by mean, best first: {}.", order);
   }
   std::string others;
   for (const auto& [mean, gr] : ranked) {
@@ -434,7 +485,8 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
     if (!b || b->values(d.metric).empty()) continue;
     const auto bv = b->values(d.metric);
     others += (others.empty() ? "" : "; ") + fmt::format("**{}** {:+.4f} ({})", gr->label(),
-                                                         mean - summarize(bv).mean, significance(gr->values(d.metric), bv));
+                                                         mean - summarize(bv).mean,
+                                                         significance(gr->values(d.metric), bv, comparisons.at(gr->label())));
   }
   if (!others.empty()) text += " Against the baseline, the others: " + others + ".";
   // A curve still climbing at its last evaluation says the budget, not the
@@ -460,27 +512,34 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
 
 void section_charts(std::string& out, const PointExtras* extras) {
   if (!extras || extras->charts.empty()) {
-    out += "No charts (the report was printed without its assets).\n\n";
+    out += extras && extras->charts_skipped ? "Not drawn (`--no-charts`).\n\n"
+                                            : "No charts: no finished run has per-epoch curves yet.\n\n";
     return;
   }
   for (const auto& f : extras->charts) out += fmt::format("![{}]({})\n\n", f.caption, f.path);
 }
 
 void section_receptive_fields(std::string& out, const PointExtras* extras) {
+  if (extras && extras->erf_skipped) {
+    out += "Not measured (`--no-rf`).\n\n";
+    return;
+  }
   if (extras && !extras->erf.empty()) {
     Table t;
     t.columns = {"variant", "theoretical RF", "ERF input", "ERF 95% side (random init)", "ERF 95% side (trained)",
                  "area > 10% peak (trained)", "gridding (trained)"};
     auto opt = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("–"); };
     for (const auto& r : extras->erf)
-      t.rows.push_back({r.label, r.theoretical, r.input, opt(r.random_side95), opt(r.trained_side95),
+      t.rows.push_back({r.label, r.theoretical, r.capped ? r.input + " (capped)" : r.input, opt(r.random_side95),
+                        opt(r.trained_side95),
                         opt(r.trained_area10),
                         r.trained_gridding ? fmt::format("{:.3f}", *r.trained_gridding) : std::string("–")});
     out += format_table(t, TableFormat::md);
     out += "\nEffective RF (`atrous rf`): gradient of the centre output pixel with respect to the input, averaged "
            "over 16 inputs; 95% side: the smallest centred square holding 95% of its mass; gridding: the share of "
            "the theoretical field's pixels the gradient misses (0 = none). Trained: the first done seed's last "
-           "checkpoint.\n\n";
+           "checkpoint. The input holds the theoretical field with a margin, up to 256×256 (\"capped\": the field "
+           "is larger, and the measured one is bounded by the input).\n\n";
   }
   if (extras)
     for (const auto& n : extras->erf_notes) out += "- " + n + "\n";
@@ -491,6 +550,10 @@ void section_receptive_fields(std::string& out, const PointExtras* extras) {
 }
 
 void section_predictions(std::string& out, const PointExtras* extras) {
+  if (extras && extras->predictions_skipped) {
+    out += "Not drawn (`--no-predictions`).\n\n";
+    return;
+  }
   if (extras)
     for (const auto& n : extras->prediction_notes) out += "- " + n + "\n";
   if (extras && !extras->prediction_notes.empty()) out += "\n";
@@ -498,7 +561,7 @@ void section_predictions(std::string& out, const PointExtras* extras) {
     out += fmt::format("![{}]({})\n\n{}\n\n", extras->predictions->caption, extras->predictions->path,
                        extras->predictions->caption);
   else
-    out += "No prediction grid (no readable checkpoints, or the report was printed without its assets).\n\n";
+    out += "No prediction grid: no readable checkpoint (see above).\n\n";
 }
 
 }  // namespace
@@ -526,7 +589,9 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
   per_point("## Results", "", [&](const ReportData& at, const PointExtras*) { section_results(out, at); });
   per_point("## Per-class IoU", "", [&](const ReportData& at, const PointExtras*) { section_classes(out, at); });
   per_point("## Significance against the baseline",
-            fmt::format("Welch's t-test on `{}`, two-sided, 5% level.\n\n", d.metric),
+            fmt::format("Welch's t-test on `{}`, two-sided, 5% level; when several variants are tested at a grid "
+                        "point, the verdict uses Holm's step-down correction over those comparisons (p (Holm)).\n\n",
+                        d.metric),
             [&](const ReportData& at, const PointExtras*) { section_significance(out, at); });
   if (!extras.empty()) {
     per_point("## Charts", "", [&](const ReportData&, const PointExtras* e) { section_charts(out, e); });

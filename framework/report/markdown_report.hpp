@@ -34,9 +34,12 @@ struct ErfRow {
   std::string label, input, theoretical;
   std::optional<int64_t> random_side95, trained_side95, trained_area10;
   std::optional<double> trained_gridding;
+  bool capped = false;  // measured on an input smaller than the field (RfRequest::max_side)
 };
 
 struct PointExtras {
+  // What the writer was asked to skip (--no-charts, --no-predictions, --no-rf).
+  bool charts_skipped = false, predictions_skipped = false, erf_skipped = false;
   std::vector<Figure> charts;
   std::optional<Figure> predictions;
   std::vector<ErfRow> erf;

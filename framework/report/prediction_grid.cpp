@@ -80,6 +80,16 @@ std::optional<PredictionGrid> prediction_grid(const ReportData& at, int64_t imag
       const Sample own = val_sample(model.run, i);  // its own normalisation and channels
       const Tensor x = Tensor::from_plain({1, own.channels, own.height, own.width}, own.image);
       const auto labels = argmax_labels(infer_logits(model.graph, x, EvalPasses{}));
+      // Another image size (a variant's data.image_size) or a non-dense output has
+      // no place in this grid: its column stays blank, and the notes say why.
+      if (own.height != s.height || own.width != s.width ||
+          static_cast<int64_t>(labels.size()) != own.height * own.width) {
+        if (i == 0)
+          notes.push_back(fmt::format("{}: its prediction ({} labels for a {}×{} image) does not fit the grid's "
+                                      "{}×{} tiles, column left blank",
+                                      models[m].first, labels.size(), own.height, own.width, s.height, s.width));
+        continue;
+      }
       paste(grid.image, colorize(labels.data(), own.height, own.width), top,
             static_cast<int64_t>(2 + m) * (tile_w + gap), zoom);
     }

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <set>
+
 #include "analysis/checkpoint_model.hpp"
 #include "analysis/rf_report.hpp"
 #include "core/error.hpp"
@@ -17,20 +20,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Two inputs of 16 samples each per group: a VGG front end (field ~400) at its
+// default ~600×600 would take minutes on two cores.
+constexpr int64_t kMaxErfSide = 256;
+
 void write_text(const fs::path& path, const std::string& text) {
   AtomicFile f(path.string());
   f.write(text.data(), text.size());
   f.commit();
 }
 
-// "dataset=shapes lr=0.01" -> "dataset-shapes_lr-0.01": a folder name that needs no URL escaping.
-std::string folder_name(const std::map<std::string, std::string>& point) {
+// A name that needs no escaping in a markdown link: letters, digits, '.', '-'
+// kept, spaces become '_', anything else '-' ("dataset=shapes lr=0.01" ->
+// "dataset-shapes_lr-0.01").
+std::string safe_name(const std::string& text) {
   std::string out;
-  for (char c : grid_point_label(point)) {
+  for (char c : text) {
     const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
     out += plain ? c : (c == ' ' ? '_' : '-');
   }
-  return out;
+  return out.empty() ? std::string("_") : out;
 }
 
 std::string columns_caption(const std::vector<std::string>& columns) {
@@ -52,11 +61,13 @@ std::vector<ErfRow> measure_receptive_fields(const ReportData& at, std::vector<s
     try {
       RfRequest request;
       request.checkpoint = run->checkpoint;
+      request.max_side = kMaxErfSide;
       const RfReport r = analyse_receptive_fields(checkpoint_model_loader(run->checkpoint), request);
       ErfRow row;
       row.label = g.label();
       row.input = fmt::format("{}×{}", r.input.h, r.input.w);
       row.theoretical = r.rf.str();
+      row.capped = r.capped;
       for (const auto& s : r.results) {
         if (s.weights == "random") row.random_side95 = s.side95;
         if (s.weights == "trained") {
@@ -74,21 +85,32 @@ std::vector<ErfRow> measure_receptive_fields(const ReportData& at, std::vector<s
 }
 
 WrittenReport write_report(const ReportData& data, const fs::path& report, const WriteOptions& options) {
+  if (report.extension() != ".md")
+    throw Error(fmt::format("the report file {} must end in .md (its charts go in a folder named after it)",
+                            report.string()),
+                Error::Kind::usage);
   WrittenReport out;
   out.report = report;
   const fs::path dir = report.parent_path();
-  const std::string stem = report.stem().string();
+  const std::string stem = safe_name(report.stem().string());
   if (!dir.empty()) fs::create_directories(dir);
 
   ReportExtras extras;
   const auto points = data.grid_points();
   const bool split = points.size() > 1 || !points.front().empty();
+  std::set<std::string> folders;
   for (const auto& point : points) {
     const ReportData at = data.at_grid_point(point);
-    // Relative to the report: "<stem>/" or "<stem>/<grid point>/".
-    const fs::path rel = split ? fs::path(stem) / folder_name(point) : fs::path(stem);
+    // Relative to the report: "<stem>/" or "<stem>/<grid point>/" (unique even when
+    // two points sanitise to the same name).
+    std::string folder = safe_name(grid_point_label(point));
+    for (int n = 2; split && !folders.insert(folder).second; ++n) folder = safe_name(grid_point_label(point)) + "_" + std::to_string(n);
+    const fs::path rel = split ? fs::path(stem) / folder : fs::path(stem);
     fs::create_directories(dir / rel);
     PointExtras& e = extras[point];
+    e.charts_skipped = !options.charts;
+    e.predictions_skipped = !options.predictions;
+    e.erf_skipped = !options.receptive_fields;
     if (options.charts)
       for (const auto& chart : report_charts(at)) {
         write_text(dir / rel / chart.name, chart.svg);
@@ -96,8 +118,13 @@ WrittenReport write_report(const ReportData& data, const fs::path& report, const
         e.charts.push_back({(rel / chart.name).generic_string(), chart.caption});
       }
     if (options.receptive_fields) e.erf = measure_receptive_fields(at, e.erf_notes);
-    if (options.predictions)
-      if (auto grid = prediction_grid(at, options.prediction_images, options.zoom, e.prediction_notes)) {
+    std::optional<PredictionGrid> grid;
+    if (options.predictions) try {
+        grid = prediction_grid(at, options.prediction_images, options.zoom, e.prediction_notes);
+      } catch (const std::exception& ex) {
+        e.prediction_notes.push_back(fmt::format("no prediction grid: {}", ex.what()));
+      }
+    if (grid) {
         const fs::path png = dir / rel / "predictions.png";
         write_png(png.string(), grid->image);
         out.files.push_back(png);

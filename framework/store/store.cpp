@@ -138,6 +138,12 @@ bool Store::insert_run_if_absent(const RunRecord& run) {
   return true;
 }
 
+void Store::record_grid_point(std::string_view run, std::string_view grid_json) {
+  Lock lock(*mutex_);
+  if (grid_json == "{}") return;
+  db_.prepare("UPDATE runs SET grid_json = ?2 WHERE run_id = ?1 AND grid_json = '{}'").bind_all(run, grid_json).run();
+}
+
 std::optional<RunRecord> Store::find_run(std::string_view id) {
   Lock lock(*mutex_);
   auto q = db_.prepare(fmt::format("SELECT {} WHERE r.run_id = ?1", run_columns));

@@ -61,6 +61,10 @@ class Store {
   // a sweep twice therefore keeps finished runs.
   bool insert_run_if_absent(const RunRecord& run);
 
+  // Records a run's grid point when it has none ("{}"): a run planned before its
+  // spec gained a grid axis gets the point the current plan gives it.
+  void record_grid_point(std::string_view run, std::string_view grid_json);
+
   std::optional<RunRecord> find_run(std::string_view id);
   // An exact id or a unique prefix of one; Error when unknown or ambiguous.
   std::string resolve_run_id(std::string_view id_or_prefix);

@@ -44,8 +44,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
     rec.seed = r.planned.seed;
     rec.config_json = r.config.canonical();
     rec.grid_json = nlohmann::json(r.planned.grid_values).dump();
-    s.insert_run_if_absent(rec);
+    if (!s.insert_run_if_absent(rec)) s.record_grid_point(r.id, rec.grid_json);  // planned before the axis existed
     auto existing = s.find_run(r.id);
+    if (existing->experiment != spec.name) out.foreign.emplace_back(r.id, existing->experiment);
     if (options.retry_failed && existing->status == store::RunStatus::failed) {
       s.set_status(r.id, store::RunStatus::queued);
       existing->status = store::RunStatus::queued;
@@ -53,6 +54,12 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
     if (existing->status == store::RunStatus::queued || existing->status == store::RunStatus::interrupted)
       out.launched.push_back(r.id);
   }
+  if (options.report)
+    for (const auto& [id, other] : out.foreign)
+      options.report(fmt::format("note: run {} has the same resolved config as a run of experiment '{}' and stays "
+                                 "recorded there; `atrous report {}` lists it as missing (make the specs differ, e.g. "
+                                 "in seeds, to run it here too)",
+                                 id, other, spec.name));
   LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report};
   if (!out.launched.empty()) backend.execute(out.launched, launch);
 

@@ -26,6 +26,9 @@ struct SweepOptions {
 struct SweepOutcome {
   std::vector<std::string> launched;      // run ids given to the backend
   std::vector<std::string> stale;         // runs found 'running' by a dead process, marked interrupted
+  // Planned runs already recorded under another experiment (same resolved config):
+  // a run belongs to one experiment, so they count there, not here. (id, experiment)
+  std::vector<std::pair<std::string, std::string>> foreign;
   Table summary;                          // variant, grid, seed, status, <report metric>, id
   int done = 0, failed = 0, interrupted = 0, other = 0;
   bool all_done() const { return failed == 0 && interrupted == 0 && other == 0; }

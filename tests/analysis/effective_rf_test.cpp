@@ -137,6 +137,21 @@ TEST(EffectiveRf, TheoreticalFieldsMatchTheModelLanguage) {
   EXPECT_EQ(convs, (std::vector<std::string>{"3", "7", "15", "31"}));
 }
 
+TEST(EffectiveRf, MaxSideClampsTheDefaultInput) {
+  // Rates 1,2,4,8,16 have a field of 63: the default input (with margin, multiple of 32) is 96.
+  const auto loader = loader_of({.dilations = {1, 2, 4, 8, 16}});
+  const RfReport free = analyse_receptive_fields(loader, {.samples = 1});
+  EXPECT_EQ(free.input.h, 96);
+  EXPECT_FALSE(free.capped);
+  const RfReport capped = analyse_receptive_fields(loader, {.samples = 1, .max_side = 70});
+  EXPECT_EQ(capped.input.h, 64);  // rounded down to the multiple
+  EXPECT_EQ(capped.input.w, 64);
+  EXPECT_TRUE(capped.capped);
+  const RfReport roomy = analyse_receptive_fields(loader, {.samples = 1, .max_side = 256});
+  EXPECT_EQ(roomy.input.h, 96);
+  EXPECT_FALSE(roomy.capped);
+}
+
 TEST(EffectiveRf, MassSquareNeverExceedsTheTheoreticalField) {
   std::vector<RfReport> reports;
   for (const auto& rates : std::vector<std::vector<int64_t>>{{1, 1, 1, 1}, {1, 2, 4, 8}, {2, 2, 2, 2}, {1, 2, 5, 1, 2, 5}})

@@ -292,7 +292,7 @@ TEST_F(Report, FindingsSayWhenCurvesStillClimb) {
   // Every fixture curve gains 0.05 from epoch 2 to 3.
   EXPECT_TRUE(testing::contains(findings, "Still improving at the last evaluation")) << findings;
   EXPECT_TRUE(testing::contains(findings, "wide +0.0500 from epoch 2 to 3")) << findings;
-  EXPECT_TRUE(testing::contains(findings, "Ranking by mean: wide 0.7900 > deep 0.7500 > base 0.7200.")) << findings;
+  EXPECT_TRUE(testing::contains(findings, "Ranking by mean, best first: wide 0.7900, deep 0.7500, base 0.7200.")) << findings;
 }
 
 TEST_F(Report, FlatCurvesAreNotCalledImproving) {

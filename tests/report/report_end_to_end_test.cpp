@@ -62,9 +62,12 @@ TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
   EXPECT_TRUE(testing::contains(md, "### objects=many")) << md;
   EXPECT_TRUE(testing::contains(md, "- grid `objects`: **few** (as the base); **many** sets `data.objects: [3,5]`")) << md;
 
-  // Effective fields from the checkpoints: rates [1,2] -> theoretical 7 (stem 3x3 + 3x3 d1 + 3x3 d2... as resolved).
-  EXPECT_TRUE(testing::contains(md, "| dilated | ")) << md;
-  EXPECT_FALSE(testing::contains(md, "No effective receptive fields measured.")) << md;
+  // Effective fields from the checkpoints: stem 3×3, then rates 1 and 2: theoretical 1 + 2 + 2 + 4 = 9.
+  const auto rf_at = md.find("## Receptive fields");
+  const std::string fields = md.substr(rf_at, md.find("\n## ", rf_at + 1) - rf_at);
+  EXPECT_TRUE(testing::contains(fields, "| dilated | 9 | ")) << fields;
+  EXPECT_TRUE(testing::contains(fields, "| plain | 7 | ")) << fields;
+  EXPECT_FALSE(testing::contains(fields, "No effective receptive fields measured.")) << fields;
 
   // Every link resolves; SVGs are XML; the prediction grid has 3 rows and 4 columns
   // (image, ground truth, dilated, plain) of 32×32 tiles at zoom 2 with 2-pixel gaps.

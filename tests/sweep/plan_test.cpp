@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "../data/data_test_support.hpp"
 #include "core/error.hpp"
@@ -114,6 +115,7 @@ TEST(SweepPlan, OverrideErrorsAreLocatedInTheExperimentFile) {
 // (every override resolves) with distinct runs.
 TEST(SweepPlan, EveryShippedExperimentResolves) {
   int specs = 0;
+  std::map<std::string, std::string> owner;  // run id -> spec: a run belongs to one experiment
   for (const auto& entry : std::filesystem::directory_iterator(std::string(ATROUS_SOURCE_DIR) + "/experiments")) {
     if (entry.path().extension() != ".yaml") continue;
     ++specs;
@@ -121,6 +123,10 @@ TEST(SweepPlan, EveryShippedExperimentResolves) {
     const SweepPlan plan = load_sweep_plan(entry.path().string());
     EXPECT_FALSE(plan.runs.empty());
     EXPECT_EQ(plan.spec.name, entry.path().stem().string());  // `atrous report NAME` finds the file's study
+    for (const auto& r : plan.runs) {
+      const auto [it, fresh] = owner.emplace(r.id, plan.spec.name);
+      EXPECT_TRUE(fresh) << r.planned.label() << " of " << plan.spec.name << " is also a run of " << it->second;
+    }
   }
   EXPECT_GE(specs, 7);  // smoke, quick, ex1..ex5
 }
