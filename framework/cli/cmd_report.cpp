@@ -32,7 +32,7 @@ void add_report_command(CLI::App& app) {
   sub->callback([] {
     if (!std::filesystem::exists(db)) throw Error(fmt::format("no results database at {}", db), Error::Kind::usage);
     auto s = store::Store::open(db);
-    const auto data = report::load_report_data(s, experiment);
+    const auto data = report::load_report_data(s, experiment, db);
     const std::filesystem::path path =
         output.empty() ? std::filesystem::path("reports") / (experiment + ".md") : std::filesystem::path(output);
     report::WriteOptions options;

@@ -5,16 +5,19 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "model/build.hpp"
 #include "model/summary.hpp"
+#include "sweep/worker.hpp"
 
 namespace atrous::report {
 
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 // "/model/layers/6/dilation" -> "model.layers[6].dilation" (numeric segments under arrays).
 std::string dotted(const std::string& pointer, const json& doc) {
@@ -142,7 +145,7 @@ std::vector<ConfigChange> config_diff(const json& baseline, const json& config) 
   return out;
 }
 
-ReportData load_report_data(store::Store& s, const std::string& experiment) {
+ReportData load_report_data(store::Store& s, const std::string& experiment, const std::string& db_path) {
   ReportData d;
   d.experiment = experiment;
   {
@@ -188,7 +191,11 @@ ReportData load_report_data(store::Store& s, const std::string& experiment) {
     RunData rd{run, s.summaries(run.id), {}, ""};
     for (const std::string& key : {d.metric, std::string("train.loss")}) rd.curves[key] = s.metrics(run.id, key);
     for (const auto& a : s.artifacts(run.id))
-      if (a.kind == "checkpoint") rd.checkpoint = a.path;
+      if (a.kind == "checkpoint") {
+        rd.checkpoint = a.path;
+        const fs::path beside_db = fs::path(run_dir(db_path, run.id)) / fs::path(a.path).filename();
+        if (!db_path.empty() && !fs::exists(a.path) && fs::exists(beside_db)) rd.checkpoint = beside_db.string();
+      }
     it->runs.push_back(std::move(rd));
   }
   for (auto& g : d.groups) add_model_summary(g);

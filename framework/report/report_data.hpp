@@ -69,8 +69,11 @@ struct ReportData {
 // "dataset=fashion lr=0.01" (last key segment = value); "" for the empty point.
 std::string grid_point_label(const std::map<std::string, std::string>& point);
 
-// Error (usage) when the experiment is not in the database.
-ReportData load_report_data(store::Store& s, const std::string& experiment);
+// Error (usage) when the experiment is not in the database. `db_path` (the
+// database's file) finds checkpoints whose stored path was relative to the
+// sweep's working directory: they are looked for in the run's folder beside the
+// database (sweep/worker.hpp run_dir) when the stored path does not exist.
+ReportData load_report_data(store::Store& s, const std::string& experiment, const std::string& db_path = "");
 
 // The changes from `baseline` to `config` (both resolved run configs), skipping
 // train.seed; arrays compare element by element.

@@ -91,6 +91,14 @@ TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
   EXPECT_EQ(svgs, 2 * 4);  // per grid point: metric and loss curves, metric vs RF and vs GFLOPs
   EXPECT_EQ(pngs, 2);
   EXPECT_TRUE(std::filesystem::exists(dir / "reports/t/objects-few/predictions.png"));
+
+  // The results folder moved (another machine, a copied archive): the stored
+  // checkpoint paths are stale, and the run folders beside the database are used.
+  std::filesystem::rename(dir / "results", dir / "moved");
+  ASSERT_EQ(run_cli("report t --db " + (dir / "moved/atrous.db") + " -o " + (dir / "again/t.md")), 0);
+  const std::string again = read_text(dir / "again/t.md");
+  EXPECT_FALSE(testing::contains(again, "no done run with a checkpoint")) << again;
+  EXPECT_TRUE(std::filesystem::exists(dir / "again/t/objects-many/predictions.png"));
 }
 
 }  // namespace
