@@ -30,13 +30,13 @@ void write_text(const fs::path& path, const std::string& text) {
   f.commit();
 }
 
-// A name that needs no escaping in a markdown link: letters, digits, '.', '-'
-// kept, spaces become '_', anything else '-' ("dataset=shapes lr=0.01" ->
+// A name that needs no escaping in a markdown link: letters, digits, '.', '-',
+// '_' kept, spaces become '_', anything else '-' ("dataset=shapes lr=0.01" ->
 // "dataset-shapes_lr-0.01").
 std::string safe_name(const std::string& text) {
   std::string out;
   for (char c : text) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
     out += plain ? c : (c == ' ' ? '_' : '-');
   }
   return out.empty() ? std::string("_") : out;
