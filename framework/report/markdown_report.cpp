@@ -69,7 +69,7 @@ std::string spec_text(const json& entry) {
 // What a variant is: its entry in the spec (what the user wrote), then the
 // resolved config's changes from the baseline. Swapping a model file changes
 // dozens of layer fields, so long diffs are counted, not listed.
-std::string changes_text(const Group& g, const Group* baseline) {
+std::string changes_text(const Group& g, const Group* baseline, const std::string& db_option) {
   if (g.is_baseline) {
     const std::string written = g.spec.is_object() ? spec_text(g.spec) : "";
     return written.empty() ? "baseline (the base config)" : "baseline: sets " + written;
@@ -82,8 +82,8 @@ std::string changes_text(const Group& g, const Group* baseline) {
   if (g.diff.size() > kListed) {
     out += fmt::format("; {} resolved config values differ", g.diff.size());
     if (baseline && !baseline->runs.empty() && !g.runs.empty())
-      out += fmt::format(" (`atrous compare {} {}` lists them)", baseline->runs.front().record.id.substr(0, 8),
-                         g.runs.front().record.id.substr(0, 8));
+      out += fmt::format(" (`atrous compare {} {}{}` lists them)", baseline->runs.front().record.id.substr(0, 8),
+                         g.runs.front().record.id.substr(0, 8), db_option);
     return out;
   }
   std::string changes;
@@ -135,10 +135,14 @@ void section_title(std::string& out, const ReportData& d) {
         active, total);
   out += d.baseline.empty() ? fmt::format("Compared on `{}`:\n\n", d.metric)
                             : fmt::format("Compared on `{}` against the baseline **{}**:\n\n", d.metric, d.baseline);
+  // `atrous compare` reads results/atrous.db unless told otherwise.
+  const std::string db_option =
+      d.db_path.empty() || d.db_path == store::default_db_path ? "" : " --db " + d.db_path;
   // Each variant once, described at the first grid point it ran at.
   std::set<std::string> listed;
   for (const auto& g : d.groups)
-    if (listed.insert(g.variant).second) out += fmt::format("- **{}**: {}\n", g.variant, changes_text(g, d.baseline_of(g)));
+    if (listed.insert(g.variant).second)
+      out += fmt::format("- **{}**: {}\n", g.variant, changes_text(g, d.baseline_of(g), db_option));
   if (d.spec.contains("grid") && d.spec["grid"].is_object())
     for (const auto& [axis, values] : d.spec["grid"].items()) {
       std::string text;

@@ -148,6 +148,7 @@ std::vector<ConfigChange> config_diff(const json& baseline, const json& config) 
 ReportData load_report_data(store::Store& s, const std::string& experiment, const std::string& db_path) {
   ReportData d;
   d.experiment = experiment;
+  d.db_path = db_path;
   {
     auto q = s.database().prepare("SELECT description, spec_json FROM experiments WHERE name = ?1");
     q.bind(1, experiment);

@@ -93,7 +93,7 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
     if (auto [it, fresh] = by_id.emplace(out.back().id, &out.back()); !fresh) {
       // `out` reserved its size, so the stored pointer is stable.
       spec.fail(v.pointer, fmt::format("run '{}' resolves to the same configuration as '{}' (id {}); "
-                                       "variants must differ",
+                                       "variants (and grid options) must differ",
                                        r.label(), it->second->planned.label(), out.back().id));
     }
   }

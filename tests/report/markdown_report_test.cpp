@@ -150,6 +150,10 @@ TEST_F(Report, LongConfigDiffsAreCut) {
                                        "(`atrous compare base1 many1` lists them)"))
       << title;
   EXPECT_FALSE(testing::contains(title, "model.k00")) << title;
+  // With another database than the default, the command names it.
+  auto s = store::Store::open(db_);
+  const std::string other = markdown_report(load_report_data(s, "abl", db_));
+  EXPECT_TRUE(testing::contains(other, "(`atrous compare base1 many1 --db " + db_ + "` lists them)")) << other;
 }
 
 TEST_F(Report, SetupNamesHardwareSeedsAndCompute) {
