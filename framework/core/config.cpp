@@ -7,17 +7,30 @@
 
 namespace atrous {
 
-namespace {
-
-std::string escape_token(const std::string& s) {
+std::string escape_pointer_token(const std::string& token) {
   std::string out;
-  for (char c : s) {
+  for (char c : token) {
     if (c == '~') out += "~0";
     else if (c == '/') out += "~1";
     else out += c;
   }
   return out;
 }
+
+std::string unescape_pointer_token(const std::string& token) {
+  std::string out;
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size()) {
+      out += token[i + 1] == '1' ? '/' : '~';
+      ++i;
+    } else {
+      out += token[i];
+    }
+  }
+  return out;
+}
+
+namespace {
 
 // YAML scalars keep their textual type: "3" -> int, "0.5" -> double, "true" -> bool,
 // quoted strings stay strings.
@@ -60,7 +73,7 @@ json convert(const YAML::Node& node, const std::string& pointer, const std::stri
       json obj = json::object();
       for (const auto& kv : node) {
         const std::string key = kv.first.Scalar();
-        const std::string child = pointer + "/" + escape_token(key);
+        const std::string child = pointer + "/" + escape_pointer_token(key);
         if (obj.contains(key)) {
           const auto m = kv.first.Mark();
           throw Error(SourceLocation{file, m.line + 1, m.column + 1}, "duplicate key '" + key + "'");
@@ -121,13 +134,13 @@ std::string dotted_to_pointer(const std::string& dotted) {
   std::string token;
   for (char c : dotted) {
     if (c == '.') {
-      out += "/" + escape_token(token);
+      out += "/" + escape_pointer_token(token);
       token.clear();
     } else {
       token += c;
     }
   }
-  out += "/" + escape_token(token);
+  out += "/" + escape_pointer_token(token);
   return out;
 }
 

@@ -43,6 +43,11 @@ class ConfigDoc {
   std::map<std::string, SourceLocation> where_;
 };
 
+// One JSON pointer reference token with '~' and '/' escaped as "~0" and "~1"
+// (RFC 6901), and back.
+std::string escape_pointer_token(const std::string& token);
+std::string unescape_pointer_token(const std::string& token);
+
 // "a.b.3.c" -> "/a/b/3/c" (JSON pointer, with ~ and / escaped).
 std::string dotted_to_pointer(const std::string& dotted);
 // Parses one YAML scalar or flow value ("3", "0.5", "true", "[1, 2]", "abc") into JSON.

@@ -2,18 +2,14 @@
 
 #include <cmath>
 
+#include "core/config.hpp"
+
 namespace atrous {
 
 namespace {
 
 std::string child_pointer(const std::string& pointer, const std::string& key) {
-  std::string escaped;
-  for (char c : key) {
-    if (c == '~') escaped += "~0";
-    else if (c == '/') escaped += "~1";
-    else escaped += c;
-  }
-  return pointer + "/" + escaped;
+  return pointer + "/" + escape_pointer_token(key);
 }
 
 bool is_integer(const json& v) {

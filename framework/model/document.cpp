@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <set>
 
+#include "core/config.hpp"
+
 namespace atrous {
 
 using nlohmann::json;
@@ -26,36 +28,13 @@ std::string file_stem(const std::string& path) { return fs::path(path).stem().st
 
 namespace {
 
-std::string escape(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
-std::string unescape(const std::string& token) {
-  std::string out;
-  for (size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size()) {
-      out += token[i + 1] == '1' ? '/' : '~';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
-}
-
 // Whether a JSON pointer names a value in `root` (never throws).
 bool pointer_exists(const json& root, const std::string& pointer) {
   const json* node = &root;
   size_t pos = 0;
   while (pos < pointer.size()) {
     const size_t next = pointer.find('/', pos + 1);
-    const std::string token = unescape(pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+    const std::string token = unescape_pointer_token(pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
     if (node->is_object()) {
       auto it = node->find(token);
       if (it == node->end()) return false;
@@ -91,7 +70,7 @@ void check_top_level(const ConfigDoc& doc) {
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
       std::string known;
       for (const auto& key : keys) known += (known.empty() ? "" : ", ") + key;
-      doc.fail("/" + escape(k), fmt::format("unknown key '{}' in a model (known: {})", k, known));
+      doc.fail("/" + escape_pointer_token(k), fmt::format("unknown key '{}' in a model (known: {})", k, known));
     }
 }
 
@@ -121,7 +100,7 @@ ConfigDoc merge(const ConfigDoc& base, const ConfigDoc& child) {
       child.fail("/override", "'override' needs a base model with 'layers'");
     json& layers = merged["layers"];
     for (const auto& [name, patch] : patches.items()) {
-      const std::string pptr = "/override/" + escape(name);
+      const std::string pptr = "/override/" + escape_pointer_token(name);
       if (!patch.is_object()) child.fail(pptr, fmt::format("override of '{}' must be a mapping of keys", name));
       size_t idx = layers.size();
       for (size_t i = 0; i < layers.size(); ++i)
@@ -141,7 +120,7 @@ ConfigDoc merge(const ConfigDoc& base, const ConfigDoc& child) {
           continue;
         }
         layers[idx][key] = value;
-        copy_locations(child, pptr + "/" + escape(key), out, lptr + "/" + escape(key));
+        copy_locations(child, pptr + "/" + escape_pointer_token(key), out, lptr + "/" + escape_pointer_token(key));
       }
     }
   }

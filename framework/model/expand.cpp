@@ -20,6 +20,7 @@
 #include <memory>
 #include <set>
 
+#include "core/config.hpp"
 #include "model/document.hpp"
 #include "model/expression.hpp"
 #include "model/load.hpp"
@@ -36,16 +37,6 @@ namespace {
 struct LocatedError : Error {
   LocatedError(const SourceLocation& at, const std::string& message) : Error(at, message, Kind::usage) {}
 };
-
-std::string escape(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -67,7 +58,7 @@ struct Src {
   const ConfigDoc* doc = nullptr;
   std::string ptr;
   SourceLocation loc() const { return doc ? doc->where(ptr) : SourceLocation{}; }
-  Src at(const std::string& key) const { return {doc, ptr + "/" + escape(key)}; }
+  Src at(const std::string& key) const { return {doc, ptr + "/" + escape_pointer_token(key)}; }
   Src at(size_t index) const { return {doc, ptr + "/" + std::to_string(index)}; }
 };
 
@@ -515,8 +506,8 @@ const BlockDef& Expander::find_block(int sc, const std::string& name, const Src&
     const std::string id = "inline:" + name;
     auto it = blocks_.find(id);
     if (it != blocks_.end()) return it->second;
-    if (!is_identifier(name)) fail(0, Src{&doc_, "/blocks/" + escape(name)}, "block names must be identifiers");
-    BlockDef b{name, id, &doc_, Src{&doc_, "/blocks/" + escape(name)}, inline_blocks[name]};
+    if (!is_identifier(name)) fail(0, Src{&doc_, "/blocks/" + escape_pointer_token(name)}, "block names must be identifiers");
+    BlockDef b{name, id, &doc_, Src{&doc_, "/blocks/" + escape_pointer_token(name)}, inline_blocks[name]};
     check_block_def(b);
     return blocks_.emplace(id, std::move(b)).first->second;
   }

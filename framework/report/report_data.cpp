@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "model/build.hpp"
 #include "model/summary.hpp"
@@ -27,9 +28,7 @@ std::string dotted(const std::string& pointer, const json& doc) {
   while (pos <= pointer.size() && !pointer.empty()) {
     const std::size_t next = pointer.find('/', pos);
     std::string seg = pointer.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    // JSON pointer escapes: ~1 is '/', ~0 is '~'.
-    for (std::size_t i; (i = seg.find("~1")) != std::string::npos;) seg.replace(i, 2, "/");
-    for (std::size_t i; (i = seg.find("~0")) != std::string::npos;) seg.replace(i, 2, "~");
+    seg = unescape_pointer_token(seg);
     if (node && node->is_array()) {
       out += "[" + seg + "]";
       const std::size_t idx = std::strtoul(seg.c_str(), nullptr, 10);

@@ -17,13 +17,7 @@ const std::set<std::string> kDocuments = {"model", "data", "train"};
 const std::set<std::string> kTopKeys = {"name", "description", "base", "variants", "grid", "seeds", "report"};
 
 std::string join_pointer(const std::string& parent, const std::string& key) {
-  std::string escaped;
-  for (char c : key) {
-    if (c == '~') escaped += "~0";
-    else if (c == '/') escaped += "~1";
-    else escaped += c;
-  }
-  return parent + "/" + escaped;
+  return parent + "/" + escape_pointer_token(key);
 }
 
 // A JSON value written back as an override's right-hand side: YAML flow syntax is
