@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include "report/report_data.hpp"
 #include "report/report_test_support.hpp"
 #include "report/stats.hpp"
+#include "support/cli.hpp"
 #include "support/xml_document.hpp"
 
 namespace atrous::report {
@@ -227,22 +227,11 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-std::string run_cli(const std::string& args, int* status) {
-  const std::string cmd = std::string(ATROUS_BINARY) + " " + args + " 2>&1";
-  std::string printed;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) printed.append(buf.data(), n);
-  *status = WEXITSTATUS(pclose(p));
-  return printed;
-}
-
 TEST_F(Report, CliWritesTheReportWithChartsWhoseLinksResolve) {
   const std::string out = dir_ / "out/abl.md";
-  int status = 0;
-  const std::string printed = run_cli("report abl --db " + db_ + " -o " + out, &status);
-  EXPECT_EQ(status, 0) << printed;
-  EXPECT_EQ(printed, out + "\n");
+  const auto cli = testing::run_atrous("report abl --db " + db_ + " -o " + out);
+  EXPECT_EQ(cli.code, 0) << cli.out;
+  EXPECT_EQ(cli.out, out + "\n");
   const std::string md = read_text(out);
   // The numbers are the ones markdown_report prints from the same database.
   EXPECT_EQ(section(md, "## Results"), section(report(), "## Results"));
@@ -310,9 +299,8 @@ TEST_F(Report, FlatCurvesAreNotCalledImproving) {
 
 TEST_F(Report, HtmlFormatWritesAPageBesideTheMarkdown) {
   const std::string out = dir_ / "html/abl.md";
-  int status = 0;
-  const std::string printed = run_cli("report abl --db " + db_ + " -o " + out + " --format html", &status);
-  EXPECT_EQ(status, 0) << printed;
+  const auto cli = testing::run_atrous("report abl --db " + db_ + " -o " + out + " --format html");
+  EXPECT_EQ(cli.code, 0) << cli.out;
   const std::string html = read_text(dir_ / "html/abl.html");
   EXPECT_TRUE(testing::contains(html, "<h1>Report: abl</h1>")) << html;
   EXPECT_TRUE(testing::contains(html, "<img src=\"abl/metric-vs-epoch.svg\"")) << html;

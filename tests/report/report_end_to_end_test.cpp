@@ -3,17 +3,16 @@
 // grid PNG of the expected size, effective receptive fields measured from the
 // runs' checkpoints, and every link resolving to a file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "../data/data_test_support.hpp"
 #include "image/png.hpp"
+#include "support/cli.hpp"
 #include "support/xml_document.hpp"
 
 namespace atrous {
@@ -22,11 +21,6 @@ namespace {
 using testing::TempDir;
 
 std::string config(const std::string& rel) { return std::string(ATROUS_SOURCE_DIR) + "/configs/" + rel; }
-
-int run_cli(const std::string& args) {
-  const int status = std::system((std::string(ATROUS_BINARY) + " " + args + " > /dev/null 2>&1").c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,9 +44,11 @@ TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
                   "report: {{baseline: plain}}\n",
                   config("models/dilated.yaml"), config("data/shapes.yaml"), config("train/quick.yaml")));
   const std::string db = dir / "results/atrous.db";
-  ASSERT_EQ(run_cli("sweep " + spec + " --jobs 1 --threads 1 --db " + db), 0);
+  const auto swept = testing::run_atrous("sweep " + spec + " --jobs 1 --threads 1 --db " + db);
+  ASSERT_EQ(swept.code, 0) << swept.out;
   const std::string md_path = dir / "reports/t.md";
-  ASSERT_EQ(run_cli("report t --db " + db + " -o " + md_path + " --images 3"), 0);
+  const auto reported = testing::run_atrous("report t --db " + db + " -o " + md_path + " --images 3");
+  ASSERT_EQ(reported.code, 0) << reported.out;
   const std::string md = read_text(md_path);
 
   // One subsection per grid point in every per-point section.
@@ -95,7 +91,9 @@ TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
   // The results folder moved (another machine, a copied archive): the stored
   // checkpoint paths are stale, and the run folders beside the database are used.
   std::filesystem::rename(dir / "results", dir / "moved");
-  ASSERT_EQ(run_cli("report t --db " + (dir / "moved/atrous.db") + " -o " + (dir / "again/t.md")), 0);
+  const auto again_reported =
+      testing::run_atrous("report t --db " + (dir / "moved/atrous.db") + " -o " + (dir / "again/t.md"));
+  ASSERT_EQ(again_reported.code, 0) << again_reported.out;
   const std::string again = read_text(dir / "again/t.md");
   EXPECT_FALSE(testing::contains(again, "no done run with a checkpoint")) << again;
   EXPECT_TRUE(std::filesystem::exists(dir / "again/t/objects-many/predictions.png"));

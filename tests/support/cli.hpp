@@ -1,0 +1,28 @@
+#pragma once
+// Runs the built `atrous` binary (ATROUS_BINARY) as a user would, for tests of
+// commands end to end: its exit code and everything it printed.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace atrous::testing {
+
+struct CliOutcome {
+  int code;         // exit status; -1 when the process did not exit normally
+  std::string out;  // stdout and stderr together
+};
+
+inline CliOutcome run_atrous(const std::string& args) {
+  const std::string cmd = std::string(ATROUS_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed: " + cmd};
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace atrous::testing
