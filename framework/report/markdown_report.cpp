@@ -417,24 +417,6 @@ void section_problems(std::string& out, const ReportData& d) {
   if (!lines.empty()) out += "\n";
 }
 
-// The mean curve of `key` over a group's done runs, by epoch (epochs every run logged).
-std::vector<std::pair<int64_t, double>> mean_curve(const Group& g, const std::string& key) {
-  std::map<int64_t, std::pair<double, int>> sums;
-  int runs = 0;
-  for (const auto& r : g.runs) {
-    if (r.record.status != RunStatus::done) continue;
-    const auto it = r.curves.find(key);
-    if (it == r.curves.end() || it->second.empty()) continue;
-    ++runs;
-    for (const auto& p : it->second)
-      if (std::isfinite(p.value)) sums[p.epoch].first += p.value, sums[p.epoch].second += 1;
-  }
-  std::vector<std::pair<int64_t, double>> out;
-  for (const auto& [epoch, sum] : sums)
-    if (sum.second == runs) out.emplace_back(epoch, sum.first / sum.second);
-  return out;
-}
-
 void findings_at(std::string& out, const ReportData& d, const std::string& label) {
   if (!label.empty()) out += fmt::format("**{}.** ", label);
   const auto best = best_group(d, d.metric);
@@ -497,12 +479,13 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
   // architecture, may be deciding the ranking.
   std::string rising;
   for (const auto& gr : d.groups) {
-    const auto curve = mean_curve(gr, d.metric);
+    const auto curve = gr.curve(d.metric);
     if (curve.size() < 2) continue;
-    const double gain = curve.back().second - curve[curve.size() - 2].second;
+    const EpochPoint &last = curve.back(), &before = curve[curve.size() - 2];
+    const double gain = last.mean - before.mean;
     if ((higher ? gain : -gain) > 0.01)
-      rising += (rising.empty() ? "" : ", ") + fmt::format("{} {:+.4f} from epoch {} to {}", gr.label(), gain,
-                                                           curve[curve.size() - 2].first, curve.back().first);
+      rising += (rising.empty() ? "" : ", ") +
+                fmt::format("{} {:+.4f} from epoch {} to {}", gr.label(), gain, before.epoch, last.epoch);
   }
   if (!rising.empty())
     text += fmt::format(" Still improving at the last evaluation (mean `{}` over seeds): {} — longer training may "

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <map>
 
 #include "report/stats.hpp"
 #include "report/svg_chart.hpp"
@@ -17,28 +16,14 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Mean, min and max of `key` per epoch over a group's done runs; an epoch is kept
-// only when every run that logged the key has it (a band over fewer seeds would
-// shrink for no reason).
 Series curve_series(const Group& g, const std::string& key) {
   Series s;
   s.label = g.label();
-  std::map<int64_t, std::vector<double>> by_epoch;
-  std::size_t runs = 0;
-  for (const auto& r : g.runs) {
-    if (r.record.status != store::RunStatus::done) continue;
-    const auto it = r.curves.find(key);
-    if (it == r.curves.end() || it->second.empty()) continue;
-    ++runs;
-    for (const auto& p : it->second)
-      if (std::isfinite(p.value)) by_epoch[p.epoch].push_back(p.value);
-  }
-  for (const auto& [epoch, values] : by_epoch) {
-    if (values.size() != runs) continue;
-    s.x.push_back(static_cast<double>(epoch));
-    s.y.push_back(summarize(values).mean);
-    s.low.push_back(*std::min_element(values.begin(), values.end()));
-    s.high.push_back(*std::max_element(values.begin(), values.end()));
+  for (const EpochPoint& p : g.curve(key)) {
+    s.x.push_back(static_cast<double>(p.epoch));
+    s.y.push_back(p.mean);
+    s.low.push_back(p.min);
+    s.high.push_back(p.max);
   }
   return s;
 }

@@ -95,6 +95,28 @@ std::vector<double> Group::values(const std::string& key) const {
   return out;
 }
 
+std::vector<EpochPoint> Group::curve(const std::string& key) const {
+  std::map<int64_t, std::vector<double>> by_epoch;
+  std::size_t logged = 0;
+  for (const auto& r : runs) {
+    if (r.record.status != store::RunStatus::done) continue;
+    const auto it = r.curves.find(key);
+    if (it == r.curves.end() || it->second.empty()) continue;
+    ++logged;
+    for (const auto& p : it->second)
+      if (std::isfinite(p.value)) by_epoch[p.epoch].push_back(p.value);
+  }
+  std::vector<EpochPoint> out;
+  for (const auto& [epoch, values] : by_epoch) {
+    if (values.size() != logged) continue;
+    double sum = 0;
+    for (double v : values) sum += v;
+    out.push_back({epoch, sum / static_cast<double>(values.size()), *std::min_element(values.begin(), values.end()),
+                   *std::max_element(values.begin(), values.end())});
+  }
+  return out;
+}
+
 std::size_t Group::count(store::RunStatus status) const {
   return static_cast<std::size_t>(
       std::count_if(runs.begin(), runs.end(), [&](const RunData& r) { return r.record.status == status; }));

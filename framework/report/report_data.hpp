@@ -28,6 +28,12 @@ struct ConfigChange {
   std::string key, baseline, value;
 };
 
+// One epoch of a curve over a group's seeds.
+struct EpochPoint {
+  int64_t epoch = 0;
+  double mean = 0, min = 0, max = 0;
+};
+
 struct Group {
   std::string variant;
   std::map<std::string, std::string> grid;  // grid key -> value (compact JSON); empty without a grid
@@ -45,6 +51,10 @@ struct Group {
   std::string grid_label() const;
   // "dilated" or "dilated lr=0.01".
   std::string label() const;
+  // The curve of `key` (RunData::curves) over the group's done runs: per epoch the
+  // mean, min and max, keeping only epochs every run that logged the key has (a
+  // band over fewer seeds would shrink for no reason); non-finite values skipped.
+  std::vector<EpochPoint> curve(const std::string& key) const;
   // The values of a summary key over the group's finished (done) runs that have it.
   std::vector<double> values(const std::string& key) const;
   std::size_t count(store::RunStatus status) const;
