@@ -258,6 +258,13 @@ TEST_F(Report, CliWritesTheReportWithChartsWhoseLinksResolve) {
   EXPECT_TRUE(testing::contains(section(md, "## Receptive fields"), "No effective receptive fields measured.")) << md;
 }
 
+TEST_F(Report, AReportPathNotEndingInMdIsAUsageError) {
+  const auto cli = testing::run_atrous("report abl --db " + db_ + " -o " + (dir_ / "abl.txt"));
+  EXPECT_EQ(cli.code, 2) << cli.out;
+  EXPECT_TRUE(testing::contains(cli.out, "abl.txt must end in .md")) << cli.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "abl.txt"));
+}
+
 TEST_F(Report, ChartsCarryTheStoredCurves) {
   auto s = store::Store::open(db_);
   const auto charts = report_charts(load_report_data(s, "abl"));
