@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "nn/registry.hpp"
 #include "train/train_step.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::bench {
 

@@ -25,6 +25,7 @@
 #include "model/expression.hpp"
 #include "model/load.hpp"
 #include "nn/registry.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 

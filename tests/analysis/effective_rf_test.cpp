@@ -16,6 +16,7 @@
 #include "model/model_test_util.hpp"
 #include "model/summary.hpp"
 #include "train/checkpoint.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
 namespace {

@@ -10,6 +10,7 @@
 #include "analysis/stack_model.hpp"
 #include "model/model_test_util.hpp"
 #include "train/checkpoint.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
 namespace {

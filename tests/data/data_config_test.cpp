@@ -7,6 +7,7 @@
 #include "data/data_config.hpp"
 #include "data/shapes.hpp"
 #include "data_test_support.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {

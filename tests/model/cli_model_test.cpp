@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model_test_util.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
 namespace {

@@ -13,6 +13,7 @@
 
 #include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::testing {
 

@@ -13,6 +13,7 @@
 
 #if __has_include("bench/reference_models.hpp")
 #include "bench/reference_models.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 #define ATROUS_HAVE_REFERENCE_MODELS 1
 #endif
 

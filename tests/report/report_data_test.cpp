@@ -7,6 +7,7 @@
 #include "model/build.hpp"
 #include "model/load.hpp"
 #include "model/summary.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::report {
 namespace {

@@ -14,6 +14,7 @@
 #include "image/png.hpp"
 #include "support/cli.hpp"
 #include "support/xml_document.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {

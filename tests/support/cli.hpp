@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous::testing {
 

@@ -13,6 +13,7 @@
 #include "sweep/plan.hpp"
 #include "sweep/status_table.hpp"
 #include "sweep/worker.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {

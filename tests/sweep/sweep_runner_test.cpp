@@ -10,6 +10,7 @@
 #include "../data/data_test_support.hpp"
 #include "store/store.hpp"
 #include "sweep/plan.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {

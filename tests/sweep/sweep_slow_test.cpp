@@ -16,6 +16,7 @@
 
 #include "../data/data_test_support.hpp"
 #include "store/store.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
 namespace {

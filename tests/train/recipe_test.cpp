@@ -6,6 +6,7 @@
 
 #include "../data/data_test_support.hpp"
 #include "train/recipe.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {

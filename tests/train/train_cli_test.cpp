@@ -8,6 +8,7 @@
 
 #include "../data/data_test_support.hpp"
 #include "image/png.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
 namespace {

@@ -10,6 +10,7 @@
 #include "core/context.hpp"
 #include "train/checkpoint.hpp"
 #include "train/trainer.hpp"
+#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous {
 namespace {
