@@ -64,12 +64,16 @@ TEST(StoreCrash, SigkillMidWriteKeepsEveryCommittedEpochExactlyOnce) {
       child_loop(path, fds[1]);
     }
     close(fds[1]);
+    // Kill only once the child is writing: on a loaded machine opening the store can take longer than
+    // the whole random delay, and a child killed before its first commit tests nothing.
+    int epoch = 0;
+    ASSERT_EQ(read(fds[0], &epoch, sizeof epoch), static_cast<ssize_t>(sizeof epoch)) << "the child died first";
+    reported.insert(epoch);
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child ended on its own: status " << status;
-    int epoch = 0;
     while (read(fds[0], &epoch, sizeof epoch) == sizeof epoch) reported.insert(epoch);
     close(fds[0]);
 
