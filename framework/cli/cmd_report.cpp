@@ -30,8 +30,7 @@ void add_report_command(CLI::App& app) {
   sub->add_flag("--no-rf", no_rf, "skip the effective receptive fields (needs the runs' checkpoints)");
   sub->add_option("--images", images, "validation images in the prediction grid")->check(CLI::Range(1, 64))->capture_default_str();
   sub->callback([] {
-    if (!std::filesystem::exists(db)) throw Error(fmt::format("no results database at {}", db), Error::Kind::usage);
-    auto s = store::Store::open(db);
+    auto s = store::Store::open_read_only(db);
     const auto data = report::load_report_data(s, experiment, db);
     const std::filesystem::path path =
         output.empty() ? std::filesystem::path("reports") / (experiment + ".md") : std::filesystem::path(output);

@@ -94,7 +94,7 @@ TEST_F(ReadOnlyQuery, SqliteErrorsShowTheSql) {
   const std::string e = refused("SELECT nope FROM runs");
   EXPECT_TRUE(contains(e, "no such column: nope")) << e;
   EXPECT_TRUE(contains(e, "in: SELECT nope FROM runs")) << e;
-  EXPECT_TRUE(contains(store_error([&] { read_only_query(dir_ / "missing.db", "SELECT 1"); }), "no database at"));
+  EXPECT_TRUE(contains(store_error([&] { read_only_query(dir_ / "missing.db", "SELECT 1"); }), "no such database"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));
 }
 
