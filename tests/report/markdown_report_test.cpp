@@ -4,6 +4,7 @@
 #include "report/markdown_report.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "data/data_test_support.hpp"  // TempDir, contains
 #include "report/report_charts.hpp"
 #include "report/report_data.hpp"
+#include "report/report_writer.hpp"
 #include "report/report_test_support.hpp"
 #include "report/stats.hpp"
 #include "support/cli.hpp"
@@ -354,6 +356,85 @@ TEST(ReportGrid, NamedGridPointsGetSubsectionsAndMissingTriplesAreListed) {
   const std::string findings = section(md, "## Findings");
   EXPECT_TRUE(testing::contains(findings, "**dataset=x.** **b** has the highest mean")) << findings;
   EXPECT_TRUE(testing::contains(findings, "**dataset=y.** The baseline **a** has the highest mean")) << findings;
+}
+
+// The default report file is named after the experiment: a stored name that is
+// not a safe file name ("../../evil", an absolute path) is refused before anything
+// is written, and -o still reports such an experiment.
+TEST_F(Report, AnUnsafeExperimentNameDoesNotLeaveReports) {
+  {
+    auto s = store::Store::open(db_);
+    s.ensure_experiment("../../evil", "", R"({"variants": {"base": {}}, "seeds": [1]})");
+    store::RunRecord rec;
+    rec.id = "e1";
+    rec.experiment = "../../evil";
+    rec.variant = "base";
+    rec.seed = 1;
+    s.upsert_run(rec);
+    s.ensure_experiment(dir_ / "abs", "", R"({"variants": {"base": {}}, "seeds": [1]})");
+    rec.id = "e2";
+    rec.experiment = dir_ / "abs";
+    s.upsert_run(rec);
+  }
+  const std::string cwd = dir_ / "work/a/b";
+  std::filesystem::create_directories(cwd);
+  for (const std::string& name : std::vector<std::string>{"../../evil", dir_ / "abs"}) {
+    const std::string cmd = "cd '" + cwd + "' && " + ATROUS_BINARY + " report '" + name + "' --db " + db_ + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    const int status = pclose(p);
+    EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+    EXPECT_TRUE(testing::contains(out, "cannot name the report file")) << out;
+    EXPECT_TRUE(testing::contains(out, "choose the file with -o")) << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "work/evil.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "work/evil"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "abs.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "abs"));
+  const auto cli = testing::run_atrous("report ../../evil --no-charts --db " + db_ + " -o " + (dir_ / "ok/evil.md"));
+  EXPECT_EQ(cli.code, 0) << cli.out;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "ok/evil.md"));
+}
+
+// Defence in depth: files beside the report stay in its folder even when a
+// subfolder there is a symlink to somewhere else.
+TEST(ReportWriter, RefusesToWriteOutsideTheReportsFolder) {
+  TempDir dir("report_confine");
+  auto s = store::Store::open(dir / "atrous.db");
+  s.ensure_experiment("g", "", R"({"variants": {"a": {}}, "seeds": [1], "grid": {"dataset": {"x": {}, "y": {}}}})");
+  for (const char* point : {"x", "y"}) {
+    store::RunRecord rec;
+    rec.id = std::string("a") + point;
+    rec.experiment = "g";
+    rec.variant = "a";
+    rec.seed = 1;
+    rec.grid_json = fmt::format(R"({{"dataset":"{}"}})", point);
+    s.upsert_run(rec);
+    s.set_status(rec.id, store::RunStatus::done);
+    s.log_metrics(rec.id, 1, 1, {{"val.miou", 0.5}, {"train.loss", 1.0}});
+    s.log_metrics(rec.id, 2, 2, {{"val.miou", 0.6}, {"train.loss", 0.5}});
+    s.set_summaries(rec.id, {{"val.miou", 0.6}});
+  }
+  const auto data = load_report_data(s, "g");
+  std::filesystem::create_directories(dir / "out/g");
+  std::filesystem::create_directories(dir / "elsewhere");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "out/g/dataset-x");
+  WriteOptions options;
+  options.predictions = false;
+  options.receptive_fields = false;
+  try {
+    write_report(data, dir / "out/g.md", options);
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_TRUE(testing::contains(e.what(), "lies outside the report's folder")) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+  std::filesystem::remove(dir / "out/g/dataset-x");
+  const auto written = write_report(data, dir / "out/g.md", options);
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "out/g/dataset-x/metric-vs-epoch.svg"));
 }
 
 }  // namespace
