@@ -30,7 +30,7 @@ class Parser {
 
   SqlFragment parse() {
     tokens_ = tokenize();
-    SqlFragment out = parse_or();
+    SqlFragment out = parse_or(0);
     if (peek().kind != Token::end) {
       if (peek().kind == Token::rparen) fail(peek().pos, "unmatched ')'");
       fail(peek().pos, fmt::format("expected 'and', 'or' or the end, found '{}'", peek().text));
@@ -100,44 +100,47 @@ class Parser {
     return true;
   }
 
-  SqlFragment parse_or() {
-    SqlFragment out = parse_and();
+  // SQL nests only where the filter does: chains are flat ("a OR b OR c", never
+  // "((a OR b) OR c)") and an AND chain inside an OR chain needs no parentheses
+  // (AND binds tighter in SQL too). SQLite's parser keeps a stack of about a
+  // hundred entries, which pairwise nesting exhausted at a few dozen conditions.
+  SqlFragment parse_or(int depth) {
+    SqlFragment out = parse_and(depth);
     while (keyword(peek(), "or")) {
       take();
-      SqlFragment rhs = parse_and();
-      out = join(out, " OR ", rhs);
+      out.sql += " OR ";
+      out.append(parse_and(depth));
     }
     return out;
   }
 
-  SqlFragment parse_and() {
-    SqlFragment out = parse_term();
+  SqlFragment parse_and(int depth) {
+    SqlFragment out = parse_term(depth);
     while (keyword(peek(), "and")) {
       take();
-      SqlFragment rhs = parse_term();
-      out = join(out, " AND ", rhs);
+      out.sql += " AND ";
+      out.append(parse_term(depth));
     }
     return out;
   }
 
-  static SqlFragment join(const SqlFragment& a, std::string_view op, const SqlFragment& b) {
-    SqlFragment out{"(", {}};
-    out.append(a);
-    out.sql += op;
-    out.append(b);
-    out.sql += ")";
-    return out;
-  }
-
-  SqlFragment parse_term() {
+  SqlFragment parse_term(int depth) {
     const Token& t = take();
     if (t.kind == Token::lparen) {
-      SqlFragment inner = parse_or();
+      // Bounded: the parser recurses per '(', and SQLite's parser stack is small.
+      if (depth >= max_where_nesting)
+        fail(t.pos, fmt::format("parentheses nest deeper than {} levels", max_where_nesting));
+      SqlFragment inner{"(", {}};
+      inner.append(parse_or(depth + 1));
+      inner.sql += ")";
       if (peek().kind != Token::rparen) fail(peek().pos, fmt::format("expected ')' to close the '(' at column {}", t.pos + 1));
       take();
       return inner;
     }
     if (t.kind == Token::end) fail(t.pos, "expected a condition 'key op value'");
+    // Each condition is a level of SQLite's expression tree (at most 1000 deep).
+    if (++conditions_ > max_where_conditions)
+      fail(t.pos, fmt::format("more than {} conditions", max_where_conditions));
     if (t.kind != Token::word || keyword(t, "and") || keyword(t, "or"))
       fail(t.pos, fmt::format("expected a key, found '{}'", t.text));
     auto key_sql = keys_.resolve(t.text);
@@ -198,6 +201,7 @@ class Parser {
   std::string_view option_;
   std::vector<Token> tokens_;
   size_t next_ = 0;
+  size_t conditions_ = 0;
 };
 
 }  // namespace
