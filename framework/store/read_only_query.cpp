@@ -23,9 +23,23 @@ const std::set<std::string, std::less<>> readable_pragmas = {
     "user_version", "schema_version", "application_id", "page_count", "page_size", "freelist_count",
     "journal_mode", "encoding", "foreign_keys", "data_version", "query_only", "busy_timeout"};
 
+// SQL functions that are not for reading: fts3_tokenizer() hands out and takes
+// C function pointers (a known way from SQL to code execution), load_extension()
+// loads native code; the rest exist only in the sqlite3 shell or its
+// extensions, and are listed in case a build links them in.
+const std::set<std::string, std::less<>> refused_functions = {
+    "fts3_tokenizer", "load_extension", "readfile", "writefile", "edit", "lsdir", "fsdir", "sqlite_dbpage"};
+
 struct Guard {
-  std::string refused;  // what the authorizer refused, for the message
+  std::string refused;    // what the authorizer refused, for the message
+  bool function = false;  // `refused` names a function
 };
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 const char* action_name(int action) {
   switch (action) {
@@ -49,9 +63,16 @@ int authorize(void* user, int action, const char* a1, const char* a2, const char
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION: {
+      // a2 is the function's name, as written.
+      const std::string name = lower(a2 ? a2 : "");
+      if (!refused_functions.count(name)) return SQLITE_OK;
+      guard->refused = name + "()";
+      guard->function = true;
+      return SQLITE_DENY;
+    }
     case SQLITE_UPDATE:
       // Table-valued pragma functions (SELECT * FROM pragma_table_info('runs'))
       // register an eponymous table by "updating" the in-memory sqlite_master;
@@ -71,30 +92,33 @@ int authorize(void* user, int action, const char* a1, const char* a2, const char
   }
 }
 
-bool only_space_or_comments(std::string_view s) {
-  size_t i = 0;
+// The index of the first character of `s` from `i` on that is not white space,
+// a ';' or inside an SQL comment (s.size() when none).
+size_t skip_space_and_comments(std::string_view s, size_t i = 0) {
   while (i < s.size()) {
     if (std::isspace(static_cast<unsigned char>(s[i])) || s[i] == ';') {
       ++i;
     } else if (s.substr(i, 2) == "--") {
       i = s.find('\n', i);
-      if (i == std::string_view::npos) return true;
+      if (i == std::string_view::npos) return s.size();
     } else if (s.substr(i, 2) == "/*") {
       i = s.find("*/", i + 2);
-      if (i == std::string_view::npos) return true;
+      if (i == std::string_view::npos) return s.size();
       i += 2;
     } else {
-      return false;
+      return i;
     }
   }
-  return true;
+  return s.size();
 }
+
+bool only_space_or_comments(std::string_view s) { return skip_space_and_comments(s) == s.size(); }
 
 // The statement's verb (DROP, CREATE, ...) names a refusal better than the first
 // action the authorizer saw (DROP TABLE first deletes from sqlite_master).
+// Comments before it are skipped: "/* x */ DELETE ..." is a DELETE.
 std::string refused_name(std::string_view sql, const std::string& action) {
-  size_t i = 0;
-  while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+  size_t i = skip_space_and_comments(sql);
   std::string verb;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
     verb += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
@@ -107,6 +131,13 @@ std::string refused_name(std::string_view sql, const std::string& action) {
 Table read_only_query(const std::filesystem::path& db_path, std::string_view sql) {
   Database db = Database::open(db_path, Database::Mode::read_only);
   db.exec("PRAGMA query_only = ON");
+  // Belt and braces under the authorizer: no extension loading, no
+  // fts3_tokenizer() pointers, no writes to the schema even by accident, and no
+  // functions from the file's own views or triggers acting with our rights.
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   Guard guard;
   sqlite3_set_authorizer(db.handle(), authorize, &guard);
 
@@ -116,6 +147,10 @@ Table read_only_query(const std::filesystem::path& db_path, std::string_view sql
   int rc = sqlite3_prepare_v2(db.handle(), text.c_str(), static_cast<int>(text.size()), &raw, &tail);
   sqlite3_finalize(raw);  // re-prepared below by Statement, which owns it
   if (rc != SQLITE_OK) {
+    if (guard.function)
+      throw Error(fmt::format("atrous query refuses the SQL function {}: it does more than read\n  in: {}", guard.refused,
+                              text),
+                  Error::Kind::usage);
     if (!guard.refused.empty())
       throw Error(fmt::format("atrous query is read-only: {} is refused\n  in: {}", refused_name(text, guard.refused), text),
                   Error::Kind::usage);

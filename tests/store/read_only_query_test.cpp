@@ -83,6 +83,29 @@ TEST_F(ReadOnlyQuery, WritesAreRefused) {
   EXPECT_EQ(s.find_run("a1")->status, RunStatus::done);
 }
 
+// A comment before the statement does not hide its kind from the message.
+TEST_F(ReadOnlyQuery, RefusalsNameTheStatementBehindComments) {
+  EXPECT_TRUE(contains(refused("/* x */ DELETE FROM runs"), "read-only: DELETE is refused")) << refused("/* x */ DELETE FROM runs");
+  EXPECT_TRUE(contains(refused("-- c\nDROP TABLE metrics"), "read-only: DROP is refused")) << refused("-- c\nDROP TABLE metrics");
+  EXPECT_TRUE(contains(refused("  /* a */ -- b\n /**/ UPDATE runs SET seed = 1"), "read-only: UPDATE is refused"));
+  EXPECT_TRUE(contains(refused("/* x */ PRAGMA user_version = 7"), "PRAGMA user_version = 7 is refused"));
+  EXPECT_EQ(count_runs(), 5);
+}
+
+// fts3_tokenizer() exchanges C function pointers with SQL (a known route to code
+// execution); load_extension() loads native code. Both are refused by name,
+// whatever their case, also inside an otherwise reading statement.
+TEST_F(ReadOnlyQuery, DangerousFunctionsAreRefused) {
+  for (const std::string sql : {"SELECT fts3_tokenizer('simple')", "SELECT FTS3_Tokenizer('simple', x'00')",
+                                "SELECT run_id FROM runs WHERE load_extension('/tmp/x.so') IS NULL",
+                                "SELECT load_extension('x')"}) {
+    const std::string e = refused(sql);
+    EXPECT_TRUE(contains(e, "atrous query refuses the SQL function ")) << sql << " -> " << e;
+  }
+  EXPECT_TRUE(contains(refused("SELECT fts3_tokenizer('simple')"), "fts3_tokenizer()"));
+  EXPECT_EQ(read_only_query(path_, "SELECT upper('a'), length('abc'), json_extract('{\"a\":1}', '$.a')").rows.size(), 1u);
+}
+
 TEST_F(ReadOnlyQuery, OneStatementOnly) {
   EXPECT_TRUE(contains(refused("SELECT 1; DELETE FROM runs"), "runs one statement"));
   EXPECT_TRUE(contains(refused("SELECT 1; SELECT 2"), "runs one statement"));
