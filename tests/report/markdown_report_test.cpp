@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "data/data_test_support.hpp"  // TempDir, contains
+#include "report/markdown_html.hpp"
 #include "report/report_charts.hpp"
 #include "report/report_data.hpp"
 #include "report/report_writer.hpp"
@@ -435,6 +436,66 @@ TEST(ReportWriter, RefusesToWriteOutsideTheReportsFolder) {
   std::filesystem::remove(dir / "out/g/dataset-x");
   const auto written = write_report(data, dir / "out/g.md", options);
   EXPECT_TRUE(std::filesystem::is_regular_file(dir / "out/g/dataset-x/metric-vs-epoch.svg"));
+}
+
+// Text from the spec and the database is shown, never interpreted: raw HTML in
+// a description, variant or option names, values, errors or the host becomes
+// entities in the markdown (GitHub and editors' previews render raw HTML), code
+// spans survive backticks, and the HTML page shows the same text.
+TEST(ReportEscaping, SpecAndDatabaseTextCannotInjectHtml) {
+  TempDir dir("report_escape");
+  auto s = store::Store::open(dir / "atrous.db");
+  const std::string evil_variant = "<img src=x onerror=alert(1)>";
+  s.ensure_experiment("esc", "<script>alert('d')</script>\n<iframe src=//x></iframe> R&D",
+                      nlohmann::json{{"variants", {{"base", nlohmann::json::object()},
+                                                   {evil_variant, {{"model.note", "`a` <b>x</b>"}}}}},
+                                     {"grid", {{"dataset", {{"<u>o</u>", nlohmann::json::object()}}}}},
+                                     {"seeds", {1, 2}},
+                                     {"report", {{"baseline", "base"}}}}
+                          .dump());
+  store::RuntimeInfo info;
+  info.host = "<marquee>host</marquee>";
+  const struct { const char* id; std::string variant; double miou; } runs[] = {{"r1", "base", 0.5}, {"r2", evil_variant, 0.6}};
+  for (const auto& r : runs) {
+    store::RunRecord rec;
+    rec.id = r.id;
+    rec.experiment = "esc";
+    rec.variant = r.variant;
+    rec.seed = 1;
+    rec.grid_json = R"({"dataset":"<u>o</u>"})";
+    rec.config_json = R"({"model": {"width": 8}, "train": {"seed": 1}})";
+    s.upsert_run(rec);
+    s.claim_run(rec.id, info);
+    s.set_status(rec.id, store::RunStatus::done);
+    s.set_summaries(rec.id, {{"val.miou", r.miou}, {"val.iou.<s>c</s>", r.miou}});
+  }
+  store::RunRecord failed;
+  failed.id = "r3";
+  failed.experiment = "esc";
+  failed.variant = evil_variant;
+  failed.seed = 2;
+  failed.grid_json = R"({"dataset":"<u>o</u>"})";
+  failed.config_json = "{}";
+  s.upsert_run(failed);
+  s.set_status("r3", store::RunStatus::failed, "<script>bad()</script>\n# not a heading");
+
+  const std::string md = markdown_report(load_report_data(s, "esc"));
+  for (const char* raw : {"<script", "<iframe", "<img", "<u>", "<s>", "<marquee", "\n# not a heading"})
+    EXPECT_FALSE(testing::contains(md, raw)) << raw << "\n" << md;
+  EXPECT_TRUE(testing::contains(md, "&lt;script&gt;alert('d')&lt;/script&gt;\n&lt;iframe src=//x&gt;&lt;/iframe&gt; R&amp;D"))
+      << md;
+  EXPECT_TRUE(testing::contains(md, "- **&lt;img src=x onerror=alert(1)&gt;**: sets ``model.note: `a` <b>x</b>``")) << md;
+  EXPECT_TRUE(testing::contains(md, "### dataset=&lt;u&gt;o&lt;/u&gt;")) << md;
+  EXPECT_TRUE(testing::contains(md, "host &lt;marquee&gt;host&lt;/marquee&gt;")) << md;
+  EXPECT_TRUE(testing::contains(md, "failed — &lt;script&gt;bad()&lt;/script&gt; # not a heading")) << md;
+
+  const std::string html = markdown_to_html(md, "esc");
+  for (const char* raw : {"<script", "<iframe", "<img src=x", "<b>", "<u>", "<s>", "<marquee"})
+    EXPECT_FALSE(testing::contains(html, raw)) << raw << "\n" << html;
+  EXPECT_FALSE(testing::contains(html, "&amp;lt;")) << html;  // entities are not escaped twice
+  EXPECT_TRUE(testing::contains(html, "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>: sets "
+                                      "<code>model.note: `a` &lt;b&gt;x&lt;/b&gt;</code>"))
+      << html;
 }
 
 }  // namespace
