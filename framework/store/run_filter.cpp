@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -17,6 +18,20 @@ struct Token {
   std::string text;
   size_t pos;  // 0-based column in the expression
 };
+
+// The expression with a caret under column `pos`, on two indented lines; a
+// long expression is cut to a window around the column.
+std::string pointer_lines(std::string_view text, size_t pos) {
+  constexpr size_t kWindow = 100;
+  size_t start = 0, end = text.size();
+  if (text.size() > kWindow) {
+    start = pos > kWindow / 2 ? std::min(pos - kWindow / 2, text.size() - kWindow) : 0;
+    end = start + kWindow;
+  }
+  const std::string before = start > 0 ? "..." : "", after = end < text.size() ? "..." : "";
+  return fmt::format("  {}{}{}\n  {}^", before, text.substr(start, end - start), after,
+                     std::string(before.size() + pos - start, ' '));
+}
 
 bool is_word_char(char c) {
   return !std::isspace(static_cast<unsigned char>(c)) && c != '(' && c != ')' && c != '=' && c != '!' && c != '<' &&
@@ -40,7 +55,7 @@ class Parser {
 
  private:
   [[noreturn]] void fail(size_t pos, const std::string& message) const {
-    throw Error(fmt::format("{}: {}\n  {}\n  {}^", option_, message, text_, std::string(pos, ' ')), Error::Kind::usage);
+    throw Error(fmt::format("{}: {}\n{}", option_, message, pointer_lines(text_, pos)), Error::Kind::usage);
   }
 
   std::vector<Token> tokenize() const {
@@ -230,7 +245,7 @@ SqlFragment compile_sort(std::string_view sort, const RunKeys& keys) {
       ++pos;
     }
     auto fail = [&](const std::string& message) {
-      throw Error(fmt::format("--sort: {}\n  {}\n  {}^", message, sort, std::string(pos, ' ')), Error::Kind::usage);
+      throw Error(fmt::format("--sort: {}\n{}", message, pointer_lines(sort, pos)), Error::Kind::usage);
     };
     if (item.empty()) {
       if (sort.find_first_not_of(" \t") == std::string_view::npos) return {};

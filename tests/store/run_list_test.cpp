@@ -142,11 +142,18 @@ TEST_F(RunList, LongChainsAndDeepNestingWork) {
   EXPECT_TRUE(contains(e, "\n  " + std::string(max_where_nesting, ' ') + "^")) << e;
   e = error(std::string(20000, '(') + "seed=1" + std::string(20000, ')'));
   EXPECT_TRUE(contains(e, "parentheses nest deeper than")) << e.substr(0, 200);
+  EXPECT_LT(e.size(), 400u) << "a long expression is quoted around the error only";
+  EXPECT_TRUE(contains(e, "\n  " + std::string(max_where_nesting, '(') + std::string(92, '(') + "...\n  " +
+                              std::string(max_where_nesting, ' ') + "^"))
+      << e;
 
   std::string too_many;
   for (std::size_t i = 0; i <= max_where_conditions; ++i) too_many += (i ? " or seed=" : "seed=") + std::to_string(i);
   e = error(too_many);
   EXPECT_TRUE(contains(e, fmt::format("--where: more than {} conditions", max_where_conditions))) << e.substr(0, 200);
+  // The condition past the limit is the last one: the window is the last 100 characters.
+  const auto at = too_many.rfind("seed="), start = too_many.size() - 100;
+  EXPECT_TRUE(contains(e, "\n  ..." + too_many.substr(start) + "\n  " + std::string(3 + at - start, ' ') + "^")) << e;
   std::string most;
   for (std::size_t i = 0; i < max_where_conditions; ++i) most += (i ? " or seed=" : "seed=") + std::to_string(i);
   EXPECT_EQ(ids(most, "", "other"), (V{"o1"}));
