@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -114,6 +115,23 @@ size_t skip_space_and_comments(std::string_view s, size_t i = 0) {
 
 bool only_space_or_comments(std::string_view s) { return skip_space_and_comments(s) == s.size(); }
 
+struct Deadline {
+  std::chrono::steady_clock::time_point at;
+  bool passed = false;
+};
+
+// SQLite calls this every few thousand VM steps; non-zero interrupts the query.
+int past_deadline(void* user) {
+  auto* d = static_cast<Deadline*>(user);
+  d->passed = d->passed || std::chrono::steady_clock::now() >= d->at;
+  return d->passed ? 1 : 0;
+}
+
+std::size_t cell_bytes(const Cell& c) {
+  const auto* s = std::get_if<std::string>(&c);
+  return sizeof(Cell) + (s ? s->size() : 0);
+}
+
 // The statement's verb (DROP, CREATE, ...) names a refusal better than the first
 // action the authorizer saw (DROP TABLE first deletes from sqlite_master).
 // Comments before it are skipped: "/* x */ DELETE ..." is a DELETE.
@@ -128,7 +146,7 @@ std::string refused_name(std::string_view sql, const std::string& action) {
 
 }  // namespace
 
-Table read_only_query(const std::filesystem::path& db_path, std::string_view sql) {
+Table read_only_query(const std::filesystem::path& db_path, std::string_view sql, const QueryLimits& limits) {
   Database db = Database::open(db_path, Database::Mode::read_only);
   db.exec("PRAGMA query_only = ON");
   // Belt and braces under the authorizer: no extension loading, no
@@ -140,6 +158,13 @@ Table read_only_query(const std::filesystem::path& db_path, std::string_view sql
   sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   Guard guard;
   sqlite3_set_authorizer(db.handle(), authorize, &guard);
+  // Bounded work: randomblob(1e9) or an endless recursive CTE would otherwise
+  // allocate until the machine gives out, or never return.
+  sqlite3_limit(db.handle(), SQLITE_LIMIT_LENGTH, static_cast<int>(limits.max_value_bytes));
+  Deadline deadline{std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(limits.max_seconds))};
+  sqlite3_progress_handler(db.handle(), 10'000, past_deadline, &deadline);
 
   const std::string text(sql);
   sqlite3_stmt* raw = nullptr;
@@ -167,13 +192,26 @@ Table read_only_query(const std::filesystem::path& db_path, std::string_view sql
     throw Error(fmt::format("atrous query is read-only: the statement would write\n  in: {}", text), Error::Kind::usage);
   Table t;
   for (int i = 0; i < q.column_count(); ++i) t.columns.push_back(q.column_name(i));
+  std::size_t bytes = 0;
   try {
     while (q.step()) {
       std::vector<Cell> row;
-      for (int i = 0; i < q.column_count(); ++i) row.push_back(q.column(i));
+      for (int i = 0; i < q.column_count(); ++i) {
+        row.push_back(q.column(i));
+        bytes += cell_bytes(row.back());
+      }
       t.rows.push_back(std::move(row));
+      if (bytes > limits.max_result_bytes)
+        throw Error(fmt::format("atrous query stopped: the result passed {} MiB after {} rows; narrow it (WHERE, "
+                                "LIMIT) or use the sqlite3 shell\n  in: {}",
+                                limits.max_result_bytes >> 20, t.rows.size(), text),
+                    Error::Kind::usage);
     }
   } catch (const Error& e) {
+    if (deadline.passed)
+      throw Error(fmt::format("atrous query stopped after {} s; narrow the query or use the sqlite3 shell\n  in: {}",
+                              limits.max_seconds, text),
+                  Error::Kind::usage);
     throw Error(e.what(), Error::Kind::usage);
   }
   return t;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "store/read_only_query.hpp"
 #include "store/store_test_support.hpp"
 
@@ -104,6 +106,28 @@ TEST_F(ReadOnlyQuery, DangerousFunctionsAreRefused) {
   }
   EXPECT_TRUE(contains(refused("SELECT fts3_tokenizer('simple')"), "fts3_tokenizer()"));
   EXPECT_EQ(read_only_query(path_, "SELECT upper('a'), length('abc'), json_extract('{\"a\":1}', '$.a')").rows.size(), 1u);
+}
+
+// No query allocates without bound or runs forever: a huge value, an endless
+// result and an endless computation each end in a usage error naming the limit.
+TEST_F(ReadOnlyQuery, WorkIsBounded) {
+  std::string e = refused("SELECT length(randomblob(900000000))");
+  EXPECT_TRUE(contains(e, "too big")) << e;
+  QueryLimits small;
+  small.max_result_bytes = 1 << 20;
+  small.max_seconds = 0.3;
+  const std::string endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) ";
+  e = store_error([&] { read_only_query(path_, endless + "SELECT x FROM c", small); });
+  EXPECT_TRUE(contains(e, "atrous query stopped: the result passed 1 MiB after ")) << e;
+  const auto start = std::chrono::steady_clock::now();
+  e = store_error([&] { read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small); });
+  EXPECT_TRUE(contains(e, "atrous query stopped after 0.3 s")) << e;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  try {
+    read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small);
+  } catch (const Error& err) {
+    EXPECT_EQ(err.kind(), Error::Kind::usage);
+  }
 }
 
 TEST_F(ReadOnlyQuery, OneStatementOnly) {
