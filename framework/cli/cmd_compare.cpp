@@ -22,10 +22,7 @@ void add_compare_command(CLI::App& app) {
   sub->add_flag("--all-params", all_params, "list equal params too");
   sub->callback([] {
     const TableFormat f = parse_table_format(format);
-    // Store::open would create a missing database; comparing needs an existing one.
-    if (!std::filesystem::exists(db))
-      throw Error(fmt::format("no database at '{}' (use --db to choose another)", db), Error::Kind::usage);
-    auto s = store::Store::open(db);
+    auto s = store::Store::open_read_only(db);
     fmt::print("{}", format_table(store::compare_runs(s, run_a, run_b, all_params), f));
   });
 }

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "report/report_writer.hpp"
+#include "store/experiment_name.hpp"
 #include "store/store.hpp"
 
 namespace atrous::cli {
@@ -30,9 +31,15 @@ void add_report_command(CLI::App& app) {
   sub->add_flag("--no-rf", no_rf, "skip the effective receptive fields (needs the runs' checkpoints)");
   sub->add_option("--images", images, "validation images in the prediction grid")->check(CLI::Range(1, 64))->capture_default_str();
   sub->callback([] {
-    if (!std::filesystem::exists(db)) throw Error(fmt::format("no results database at {}", db), Error::Kind::usage);
-    auto s = store::Store::open(db);
+    auto s = store::Store::open_read_only(db);
     const auto data = report::load_report_data(s, experiment, db);
+    // The default file is named after the experiment, so the name must be a safe
+    // file name (store/experiment_name.hpp): "../x" would leave reports/.
+    if (output.empty())
+      if (auto problem = store::experiment_name_problem(experiment))
+        throw Error(fmt::format("experiment '{}' cannot name the report file: {}; choose the file with -o", experiment,
+                                *problem),
+                    Error::Kind::usage);
     const std::filesystem::path path =
         output.empty() ? std::filesystem::path("reports") / (experiment + ".md") : std::filesystem::path(output);
     report::WriteOptions options;

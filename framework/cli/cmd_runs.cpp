@@ -21,8 +21,8 @@ void add_runs_command(CLI::App& app) {
   sub->add_option("--format", format, "table, csv, json or md")->capture_default_str();
   sub->callback([] {
     const TableFormat f = parse_table_format(format);
-    auto database = store::Database::open(db, store::Database::Mode::read_only);
-    fmt::print("{}", format_table(store::list_runs(database, query), f));
+    auto s = store::Store::open_read_only(db);
+    fmt::print("{}", format_table(store::list_runs(s.database(), query), f));
   });
 }
 

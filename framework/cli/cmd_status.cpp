@@ -19,7 +19,7 @@ void add_status_command(CLI::App& app) {
   sub->add_option("--format", format, "table, csv, json or md")->capture_default_str();
   sub->callback([] {
     const TableFormat f = parse_table_format(format);
-    if (!std::filesystem::exists(db)) throw Error(fmt::format("no results database at {}", db), Error::Kind::usage);
+    auto s = store::Store::open_read_only(db);
     std::string name = experiment;
     std::map<std::string, std::string> grid;
     if (std::filesystem::is_regular_file(experiment)) {
@@ -29,7 +29,6 @@ void add_status_command(CLI::App& app) {
       if (!plan.spec.grid.empty())
         for (const auto& r : plan.runs) grid[r.id] = grid_label(r.planned);
     }
-    auto s = store::Store::open(db);
     fmt::print("{}", format_table(status_table(s, name, grid), f));
   });
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <sstream>
 #include <vector>
 
@@ -23,17 +24,61 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-// **bold** and `code` spans; markers without a partner stay literal.
+// The length of the entity reference at s[i] ("&lt;", "&#60;"), 0 when none:
+// the report writes user text's '<', '>' and '&' as entities, which stay as they are.
+std::size_t entity_at(const std::string& s, std::size_t i) {
+  if (s[i] != '&') return 0;
+  std::size_t j = i + 1;
+  if (j < s.size() && s[j] == '#') ++j;
+  const std::size_t first = j;
+  while (j < s.size() && j - first < 10 && std::isalnum(static_cast<unsigned char>(s[j]))) ++j;
+  return j > first && j < s.size() && s[j] == ';' ? j + 1 - i : 0;
+}
+
+// escape() for markdown text: its entity references already stand for characters.
+std::string escape_text(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = entity_at(s, i);
+    out += n ? s.substr(i, n) : escape(std::string(1, s[i]));
+    i += n ? n : 1;
+  }
+  return out;
+}
+
+// The number of backticks in the run starting at s[i].
+std::size_t backticks_at(const std::string& s, std::size_t i) {
+  std::size_t n = 0;
+  while (i + n < s.size() && s[i + n] == '`') ++n;
+  return n;
+}
+
+// **bold** and `code` spans (fenced by a run of n backticks, closed by a run of
+// exactly n, one padding space each side dropped as in CommonMark); markers
+// without a partner stay literal.
 std::string inline_html(const std::string& s) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
     if (s[i] == '`') {
-      const auto end = s.find('`', i + 1);
+      const std::size_t n = backticks_at(s, i);
+      std::size_t end = i + n;
+      while ((end = s.find('`', end)) != std::string::npos && backticks_at(s, end) != n) end += backticks_at(s, end);
       if (end != std::string::npos) {
-        out += "<code>" + escape(s.substr(i + 1, end - i - 1)) + "</code>";
-        i = end + 1;
+        std::string text = s.substr(i + n, end - i - n);
+        if (text.size() >= 2 && text.front() == ' ' && text.back() == ' ' && text.find_first_not_of(' ') != std::string::npos)
+          text = text.substr(1, text.size() - 2);
+        out += "<code>" + escape(text) + "</code>";
+        i = end + n;
         continue;
       }
+      out += std::string(n, '`');
+      i += n;
+      continue;
+    }
+    if (const std::size_t n = entity_at(s, i)) {
+      out += s.substr(i, n);
+      i += n;
+      continue;
     }
     if (s.compare(i, 2, "**") == 0) {
       const auto end = s.find("**", i + 2);
@@ -96,7 +141,7 @@ std::string markdown_to_html(const std::string& markdown, const std::string& tit
     } else if (line.rfind("![", 0) == 0 && line.find("](") != std::string::npos && line.back() == ')') {
       const auto mid = line.find("](");
       body += fmt::format("<p><img src=\"{}\" alt=\"{}\"></p>\n", escape(line.substr(mid + 2, line.size() - mid - 3)),
-                          escape(line.substr(2, mid - 2)));
+                          escape_text(line.substr(2, mid - 2)));
       ++i;
     } else if (line[0] == '|') {
       body += "<table>\n";

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "core/table_format.hpp"
 #include "report/stats.hpp"
@@ -33,6 +34,61 @@ std::string ci_text(const Summary& s, int decimals) {
 }
 
 std::string bold(const std::string& s) { return "**" + s + "**"; }
+
+// Text from a spec or the database (names, values, errors) as markdown that shows
+// that text: '<', '>' and '&' become entities, so a spec cannot put raw HTML
+// (<script>, <img onerror=...>) into a renderer that allows it; newlines become
+// spaces, since a new line could start a block (an HTML block, a heading).
+std::string md(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\n':
+      case '\r': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// As md(), keeping line breaks: a spec's free-text description.
+std::string md_paragraphs(std::string_view s) {
+  std::string out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find('\n', start);
+    out += md(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return out;
+    out += '\n';
+    start = end + 1;
+  }
+}
+
+// A code span showing `s` literally (no HTML is ever read inside one): fenced
+// with one backtick more than the longest run of backticks in `s`, padded when
+// `s` starts or ends with one; on one line.
+std::string code(std::string_view s) {
+  std::string text;
+  std::size_t run = 0, longest = 0;
+  for (char c : s) {
+    text += (c == '\n' || c == '\r') ? ' ' : c;
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !text.empty() && (text.front() == '`' || text.back() == '`');
+  return fence + (pad ? " " : "") + text + (pad ? " " : "") + fence;
+}
+
+// An image's alt text: md(), and brackets, which would end it, as parentheses.
+std::string caption(std::string_view s) {
+  std::string out = md(s);
+  for (char& c : out) c = c == '[' ? '(' : c == ']' ? ')' : c;
+  return out;
+}
 
 // Index of the group with the best mean of `key` (ties: the first); none when no group has values.
 std::optional<std::size_t> best_group(const ReportData& d, const std::string& key) {
@@ -62,7 +118,7 @@ std::string spec_value(const json& v) { return v.is_string() ? v.get<std::string
 
 std::string spec_text(const json& entry) {
   std::string out;
-  for (const auto& [k, v] : entry.items()) out += (out.empty() ? "" : ", ") + fmt::format("`{}: {}`", k, spec_value(v));
+  for (const auto& [k, v] : entry.items()) out += (out.empty() ? "" : ", ") + code(k + ": " + spec_value(v));
   return out;
 }
 
@@ -82,15 +138,16 @@ std::string changes_text(const Group& g, const Group* baseline, const std::strin
   if (g.diff.size() > kListed) {
     out += fmt::format("; {} resolved config values differ", g.diff.size());
     if (baseline && !baseline->runs.empty() && !g.runs.empty())
-      out += fmt::format(" (`atrous compare {} {}{}` lists them)", baseline->runs.front().record.id.substr(0, 8),
-                         g.runs.front().record.id.substr(0, 8), db_option);
+      out += fmt::format(" ({} lists them)",
+                         code(fmt::format("atrous compare {} {}{}", baseline->runs.front().record.id.substr(0, 8),
+                                          g.runs.front().record.id.substr(0, 8), db_option)));
     return out;
   }
   std::string changes;
   for (const ConfigChange& c : g.diff)
     changes += (changes.empty() ? "" : "; ") +
-               fmt::format("`{}`: {} → {}", c.key, c.baseline.empty() ? "(none)" : truncate(c.baseline, 60),
-                           c.value.empty() ? "(none)" : truncate(c.value, 60));
+               fmt::format("{}: {} → {}", code(c.key), c.baseline.empty() ? "(none)" : md(truncate(c.baseline, 60)),
+                           c.value.empty() ? "(none)" : md(truncate(c.value, 60)));
   return out + "; resolved: " + changes;
 }
 
@@ -102,7 +159,7 @@ std::string distinct(const ReportData& d, const std::function<std::string(const 
       if (auto v = f(r.record); !v.empty()) seen.insert(v);
   if (seen.empty()) return "unknown";
   std::string out;
-  for (const auto& v : seen) out += (out.empty() ? "" : ", ") + v;
+  for (const auto& v : seen) out += (out.empty() ? "" : ", ") + md(v);
   return out;
 }
 
@@ -121,8 +178,8 @@ std::string config_value(const json& config, const std::string& dotted_key) {
 }
 
 void section_title(std::string& out, const ReportData& d) {
-  out += fmt::format("# Report: {}\n\n", d.experiment);
-  if (!d.description.empty()) out += d.description + "\n\n";
+  out += fmt::format("# Report: {}\n\n", md(d.experiment));
+  if (!d.description.empty()) out += md_paragraphs(d.description) + "\n\n";
   std::size_t active = 0, total = 0;
   for (const auto& g : d.groups) {
     active += g.count(RunStatus::queued) + g.count(RunStatus::running);
@@ -133,8 +190,8 @@ void section_title(std::string& out, const ReportData& d) {
         "> **This sweep is still running**: {} of {} runs are queued or running; the numbers below cover the "
         "finished runs only.\n\n",
         active, total);
-  out += d.baseline.empty() ? fmt::format("Compared on `{}`:\n\n", d.metric)
-                            : fmt::format("Compared on `{}` against the baseline **{}**:\n\n", d.metric, d.baseline);
+  out += d.baseline.empty() ? fmt::format("Compared on {}:\n\n", code(d.metric))
+                            : fmt::format("Compared on {} against the baseline **{}**:\n\n", code(d.metric), md(d.baseline));
   // `atrous compare` reads results/atrous.db unless told otherwise.
   const std::string db_option =
       d.db_path.empty() || d.db_path == store::default_db_path ? "" : " --db " + d.db_path;
@@ -142,7 +199,7 @@ void section_title(std::string& out, const ReportData& d) {
   std::set<std::string> listed;
   for (const auto& g : d.groups)
     if (listed.insert(g.variant).second)
-      out += fmt::format("- **{}**: {}\n", g.variant, changes_text(g, d.baseline_of(g), db_option));
+      out += fmt::format("- **{}**: {}\n", md(g.variant), changes_text(g, d.baseline_of(g), db_option));
   if (d.spec.contains("grid") && d.spec["grid"].is_object())
     for (const auto& [axis, values] : d.spec["grid"].items()) {
       std::string text;
@@ -158,12 +215,12 @@ void section_title(std::string& out, const ReportData& d) {
         for (const auto& name : names) {
           const json& entry = values[name];
           text += (text.empty() ? "" : "; ") +
-                  fmt::format("**{}** {}", name, entry.empty() ? std::string("(as the base)") : "sets " + spec_text(entry));
+                  fmt::format("**{}** {}", md(name), entry.empty() ? std::string("(as the base)") : "sets " + spec_text(entry));
         }
       }
       else if (values.is_array())
-        for (const auto& v : values) text += (text.empty() ? "" : ", ") + spec_value(v);
-      out += fmt::format("- grid `{}`: {}\n", axis, text);
+        for (const auto& v : values) text += (text.empty() ? "" : ", ") + md(spec_value(v));
+      out += fmt::format("- grid {}: {}\n", code(axis), text);
     }
   out += "\n";
 }
@@ -178,12 +235,12 @@ void section_setup(std::string& out, const ReportData& d) {
       if (g.is_baseline && !g.runs.empty()) config = json::parse(g.runs.front().record.config_json, nullptr, false);
     if ((!config.is_object() || config.empty()) && !at.groups.empty() && !at.groups.front().runs.empty())
       config = json::parse(at.groups.front().runs.front().record.config_json, nullptr, false);
-    const std::string whose = point.empty() ? "baseline's" : "baseline's, " + grid_point_label(point);
+    const std::string whose = point.empty() ? "baseline's" : "baseline's, " + md(grid_point_label(point));
     auto line = [&](const char* label, std::initializer_list<const char*> keys) {
       std::string parts;
       for (const char* k : keys)
         if (auto v = config_value(config, k); !v.empty())
-          parts += (parts.empty() ? "" : ", ") + fmt::format("`{}` = {}", k, v);
+          parts += (parts.empty() ? "" : ", ") + fmt::format("`{}` = {}", k, md(v));
       if (!parts.empty()) out += fmt::format("- {} ({}): {}\n", label, whose, parts);
     };
     line("Dataset", {"data.type", "data.classes", "data.image_size", "data.train.count", "data.val.count"});
@@ -220,7 +277,7 @@ struct Column {
 
 void section_results(std::string& out, const ReportData& d) {
   std::vector<Column> cols;
-  cols.push_back({d.metric, d.metric, 4, true, true});
+  cols.push_back({d.metric, md(d.metric), 4, true, true});
   for (const char* k : {"val.miou", "val.pixel_acc", "val.boundary_f"})
     if (k != d.metric) cols.push_back({k, k, 4, false, true});
   cols.push_back({"train_img_per_s", "train img/s", 1, false, true});
@@ -240,7 +297,7 @@ void section_results(std::string& out, const ReportData& d) {
   for (std::size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     const auto params = g.values("params");
-    std::vector<Cell> row{g.label(), params.empty() ? std::string("–") : fmt::format("{:.0f}", params.front())};
+    std::vector<Cell> row{md(g.label()), params.empty() ? std::string("–") : fmt::format("{:.0f}", params.front())};
     if (model_columns) {
       row.push_back(g.gflops ? fmt::format("{:.3f}", *g.gflops) : std::string("–"));
       row.push_back(g.receptive_field.empty() ? std::string("–") : g.receptive_field);
@@ -256,9 +313,9 @@ void section_results(std::string& out, const ReportData& d) {
   }
   out += format_table(t, TableFormat::md);
   out += fmt::format(
-      "\nn: done runs with `{}`. Means and sample standard deviations over seeds; 95% CI of the mean with "
+      "\nn: done runs with {}. Means and sample standard deviations over seeds; 95% CI of the mean with "
       "Student's t (df = n − 1); bold: best mean per column.{}\n\n",
-      d.metric,
+      code(d.metric),
       model_columns ? " GFLOPs: forward, one sample at the model's declared input size; RF: theoretical receptive "
                       "field of the output in input pixels."
                     : "");
@@ -276,11 +333,11 @@ void section_classes(std::string& out, const ReportData& d) {
   }
   Table t;
   t.columns = {"variant"};
-  for (const auto& k : keys) t.columns.push_back(k.substr(8));
+  for (const auto& k : keys) t.columns.push_back(md(k.substr(8)));
   std::vector<std::optional<std::size_t>> best;
   for (const auto& k : keys) best.push_back(best_group(d, k));
   for (std::size_t i = 0; i < d.groups.size(); ++i) {
-    std::vector<Cell> row{d.groups[i].label()};
+    std::vector<Cell> row{md(d.groups[i].label())};
     std::size_t c = 0;
     for (const auto& k : keys) {
       const std::string text = mean_std(summarize(d.groups[i].values(k)), 4);
@@ -344,14 +401,14 @@ void section_significance(std::string& out, const ReportData& d) {
     if (g.is_baseline) continue;
     const Group* b = d.baseline_of(g);
     if (!b) {
-      t.rows.push_back({g.label(), "–", "–", "–", "–", "–", std::string("n/a (no baseline runs)")});
+      t.rows.push_back({md(g.label()), "–", "–", "–", "–", "–", std::string("n/a (no baseline runs)")});
       continue;
     }
     const auto a = g.values(d.metric), bv = b->values(d.metric);
     const std::string diff = a.empty() || bv.empty() ? "–" : fmt::format("{:+.4f}", summarize(a).mean - summarize(bv).mean);
     const Comparison& c = comparisons.at(g.label());
     const auto& w = c.welch;
-    t.rows.push_back({g.label(), diff, w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–",
+    t.rows.push_back({md(g.label()), diff, w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–",
                       w ? fmt::format("{:.3f}", w->p) : "–", w ? fmt::format("{:.3f}", c.p_holm) : "–",
                       significance(a, bv, c)});
   }
@@ -368,16 +425,18 @@ void section_problems(std::string& out, const ReportData& d) {
     for (const auto& r : g.runs) {
       const auto st = r.record.status;
       if (st == RunStatus::failed || st == RunStatus::interrupted)
-        lines.push_back(fmt::format("- {} seed {} (`{}`): {} — {}", g.label(), r.record.seed, r.record.id,
+        lines.push_back(fmt::format("- {} seed {} ({}): {} — {}", md(g.label()), r.record.seed, code(r.record.id),
                                     store::to_string(st),
-                                    r.record.error.empty() ? "no reason recorded" : one_line(r.record.error)));
+                                    r.record.error.empty() ? "no reason recorded" : md(one_line(r.record.error))));
       else if (st == RunStatus::queued || st == RunStatus::running)
-        lines.push_back(fmt::format("- {} seed {} (`{}`): {}", g.label(), r.record.seed, r.record.id, store::to_string(st)));
+        lines.push_back(fmt::format("- {} seed {} ({}): {}", md(g.label()), r.record.seed, code(r.record.id),
+                                    store::to_string(st)));
       else if (!r.summaries.count(d.metric))
-        lines.push_back(fmt::format("- {} seed {} (`{}`): done but has no `{}`", g.label(), r.record.seed, r.record.id, d.metric));
+        lines.push_back(fmt::format("- {} seed {} ({}): done but has no {}", md(g.label()), r.record.seed,
+                                    code(r.record.id), code(d.metric)));
       else if (!std::isfinite(r.summaries.at(d.metric)))
-        lines.push_back(fmt::format("- {} seed {} (`{}`): done but its `{}` is not finite (left out of the statistics)",
-                                    g.label(), r.record.seed, r.record.id, d.metric));
+        lines.push_back(fmt::format("- {} seed {} ({}): done but its {} is not finite (left out of the statistics)",
+                                    md(g.label()), r.record.seed, code(r.record.id), code(d.metric)));
     }
   // Planned (variant, grid point, seed) triples of the stored spec that have no run at all.
   if (d.spec.contains("variants") && d.spec["variants"].is_object() && d.spec.contains("seeds") &&
@@ -408,8 +467,8 @@ void section_problems(std::string& out, const ReportData& d) {
             for (const auto& r : g.runs)
               found = found || (g.variant == variant && g.grid == point && r.record.seed == seed.get<int64_t>());
           if (!found)
-            lines.push_back(fmt::format("- {}{} seed {}: missing (planned in the spec, not in the database)", variant,
-                                        point.empty() ? "" : " " + grid_point_label(point), seed.get<int64_t>()));
+            lines.push_back(fmt::format("- {}{} seed {}: missing (planned in the spec, not in the database)", md(variant),
+                                        point.empty() ? "" : " " + md(grid_point_label(point)), seed.get<int64_t>()));
         }
   }
   if (lines.empty()) out += "None: every planned run finished.\n\n";
@@ -418,10 +477,10 @@ void section_problems(std::string& out, const ReportData& d) {
 }
 
 void findings_at(std::string& out, const ReportData& d, const std::string& label) {
-  if (!label.empty()) out += fmt::format("**{}.** ", label);
+  if (!label.empty()) out += fmt::format("**{}.** ", md(label));
   const auto best = best_group(d, d.metric);
   if (!best) {
-    out += fmt::format("No finished run has `{}` yet: nothing to conclude.\n\n", d.metric);
+    out += fmt::format("No finished run has {} yet: nothing to conclude.\n\n", code(d.metric));
     return;
   }
   const bool higher = higher_is_better(d.metric);
@@ -432,18 +491,19 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
   const char* direction = higher ? "highest" : "lowest";
   std::string text;
   if (g.is_baseline) {
-    text = fmt::format("The baseline **{}** has the {} mean `{}` ({}, n={}); no variant has a {} mean.", g.label(),
-                       direction, d.metric, fixed(sa.mean, 4), sa.n, higher ? "higher" : "lower");
+    text = fmt::format("The baseline **{}** has the {} mean {} ({}, n={}); no variant has a {} mean.", md(g.label()),
+                       direction, code(d.metric), fixed(sa.mean, 4), sa.n, higher ? "higher" : "lower");
   } else {
-    text = fmt::format("**{}** has the {} mean `{}`: {} (n={})", g.label(), direction, d.metric, fixed(sa.mean, 4), sa.n);
+    text = fmt::format("**{}** has the {} mean {}: {} (n={})", md(g.label()), direction, code(d.metric),
+                       fixed(sa.mean, 4), sa.n);
     const Group* b = d.baseline_of(g);
     const auto bv = b ? b->values(d.metric) : std::vector<double>{};
     if (bv.empty()) {
-      text += fmt::format("; the baseline {} has no finished run to compare with.", d.baseline);
+      text += fmt::format("; the baseline {} has no finished run to compare with.", md(d.baseline));
     } else {
       const Summary sb = summarize(bv);
       text += fmt::format(", against {} (n={}) for the baseline **{}**: a margin of {:+.4f}. ", fixed(sb.mean, 4), sb.n,
-                          b->label(), sa.mean - sb.mean);
+                          md(b->label()), sa.mean - sb.mean);
       const std::string sig = significance(a, bv, comparisons.at(g.label()));
       if (sig.rfind("significant", 0) == 0)
         text += "The difference is " + sig + ".";
@@ -461,7 +521,8 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
                    [&](const auto& x, const auto& y) { return higher ? x.first > y.first : x.first < y.first; });
   if (ranked.size() > 2) {
     std::string order;
-    for (const auto& [mean, gr] : ranked) order += (order.empty() ? "" : ", ") + fmt::format("{} {}", gr->label(), fixed(mean, 4));
+    for (const auto& [mean, gr] : ranked)
+      order += (order.empty() ? "" : ", ") + fmt::format("{} {}", md(gr->label()), fixed(mean, 4));
     text += fmt::format(" Ranking by mean, best first: {}.", order);
   }
   std::string others;
@@ -470,7 +531,7 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
     const Group* b = d.baseline_of(*gr);
     if (!b || b->values(d.metric).empty()) continue;
     const auto bv = b->values(d.metric);
-    others += (others.empty() ? "" : "; ") + fmt::format("**{}** {:+.4f} ({})", gr->label(),
+    others += (others.empty() ? "" : "; ") + fmt::format("**{}** {:+.4f} ({})", md(gr->label()),
                                                          mean - summarize(bv).mean,
                                                          significance(gr->values(d.metric), bv, comparisons.at(gr->label())));
   }
@@ -485,12 +546,12 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
     const double gain = last.mean - before.mean;
     if ((higher ? gain : -gain) > 0.01)
       rising += (rising.empty() ? "" : ", ") +
-                fmt::format("{} {:+.4f} from epoch {} to {}", gr.label(), gain, before.epoch, last.epoch);
+                fmt::format("{} {:+.4f} from epoch {} to {}", md(gr.label()), gain, before.epoch, last.epoch);
   }
   if (!rising.empty())
-    text += fmt::format(" Still improving at the last evaluation (mean `{}` over seeds): {} — longer training may "
+    text += fmt::format(" Still improving at the last evaluation (mean {} over seeds): {} — longer training may "
                         "change the ranking.",
-                        d.metric, rising);
+                        code(d.metric), rising);
   std::size_t active = 0;
   for (const auto& gr : d.groups) active += gr.count(RunStatus::queued) + gr.count(RunStatus::running);
   if (active > 0) text += " (Finished runs only: the sweep is still running.)";
@@ -503,7 +564,7 @@ void section_charts(std::string& out, const PointExtras* extras) {
                                             : "No charts: no finished run has per-epoch curves yet.\n\n";
     return;
   }
-  for (const auto& f : extras->charts) out += fmt::format("![{}]({})\n\n", f.caption, f.path);
+  for (const auto& f : extras->charts) out += fmt::format("![{}]({})\n\n", caption(f.caption), f.path);
 }
 
 void section_receptive_fields(std::string& out, const PointExtras* extras) {
@@ -517,7 +578,7 @@ void section_receptive_fields(std::string& out, const PointExtras* extras) {
                  "area > 10% peak (trained)", "gridding (trained)"};
     auto opt = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("–"); };
     for (const auto& r : extras->erf)
-      t.rows.push_back({r.label, r.theoretical, r.capped ? r.input + " (capped)" : r.input, opt(r.random_side95),
+      t.rows.push_back({md(r.label), r.theoretical, r.capped ? r.input + " (capped)" : r.input, opt(r.random_side95),
                         opt(r.trained_side95),
                         opt(r.trained_area10),
                         r.trained_gridding ? fmt::format("{:.3f}", *r.trained_gridding) : std::string("–")});
@@ -529,7 +590,7 @@ void section_receptive_fields(std::string& out, const PointExtras* extras) {
            "is larger, and the measured one is bounded by the input).\n\n";
   }
   if (extras)
-    for (const auto& n : extras->erf_notes) out += "- " + n + "\n";
+    for (const auto& n : extras->erf_notes) out += "- " + md(n) + "\n";
   if (!extras || extras->erf.empty())
     out += (extras && !extras->erf_notes.empty() ? "\n" : "") + std::string("No effective receptive fields measured.\n\n");
   else if (!extras->erf_notes.empty())
@@ -542,11 +603,11 @@ void section_predictions(std::string& out, const PointExtras* extras) {
     return;
   }
   if (extras)
-    for (const auto& n : extras->prediction_notes) out += "- " + n + "\n";
+    for (const auto& n : extras->prediction_notes) out += "- " + md(n) + "\n";
   if (extras && !extras->prediction_notes.empty()) out += "\n";
   if (extras && extras->predictions)
-    out += fmt::format("![{}]({})\n\n{}\n\n", extras->predictions->caption, extras->predictions->path,
-                       extras->predictions->caption);
+    out += fmt::format("![{}]({})\n\n{}\n\n", caption(extras->predictions->caption), extras->predictions->path,
+                       md(extras->predictions->caption));
   else
     out += "No prediction grid: no readable checkpoint (see above).\n\n";
 }
@@ -568,7 +629,7 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
                        const std::function<void(const ReportData&, const PointExtras*)>& body) {
     out += heading + "\n\n" + intro;
     for (const auto& p : points) {
-      if (split) out += "### " + grid_point_label(p) + "\n\n";
+      if (split) out += "### " + md(grid_point_label(p)) + "\n\n";
       const auto it = extras.find(p);
       body(d.at_grid_point(p), it == extras.end() ? nullptr : &it->second);
     }
@@ -576,9 +637,9 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
   per_point("## Results", "", [&](const ReportData& at, const PointExtras*) { section_results(out, at); });
   per_point("## Per-class IoU", "", [&](const ReportData& at, const PointExtras*) { section_classes(out, at); });
   per_point("## Significance against the baseline",
-            fmt::format("Welch's t-test on `{}`, two-sided, 5% level; when several variants are tested at a grid "
+            fmt::format("Welch's t-test on {}, two-sided, 5% level; when several variants are tested at a grid "
                         "point, the verdict uses Holm's step-down correction over those comparisons (p (Holm)).\n\n",
-                        d.metric),
+                        code(d.metric)),
             [&](const ReportData& at, const PointExtras*) { section_significance(out, at); });
   if (!extras.empty()) {
     per_point("## Charts", "", [&](const ReportData&, const PointExtras* e) { section_charts(out, e); });

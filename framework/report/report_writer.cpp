@@ -39,7 +39,23 @@ std::string safe_name(const std::string& text) {
     const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
     out += plain ? c : (c == ' ' ? '_' : '-');
   }
+  // A leading '.' would make "." or ".." (a folder outside the report's) or a hidden file.
+  for (char& c : out) {
+    if (c != '.') break;
+    c = '_';
+  }
   return out.empty() ? std::string("_") : out;
+}
+
+// Defence in depth: every file beside the report goes inside the report's own
+// folder, whatever names reach here (a symlinked subfolder pointing elsewhere
+// counts as outside).
+void require_inside(const fs::path& folder, const fs::path& file) {
+  const fs::path base = fs::weakly_canonical(folder), target = fs::weakly_canonical(file);
+  const fs::path rel = target.lexically_relative(base);
+  if (rel.empty() || rel.is_absolute() || *rel.begin() == "..")
+    throw Error(fmt::format("refusing to write {}: it lies outside the report's folder {}", file.string(),
+                            folder.string()));
 }
 
 std::string columns_caption(const std::vector<std::string>& columns) {
@@ -106,6 +122,7 @@ WrittenReport write_report(const ReportData& data, const fs::path& report, const
     std::string folder = safe_name(grid_point_label(point));
     for (int n = 2; split && !folders.insert(folder).second; ++n) folder = safe_name(grid_point_label(point)) + "_" + std::to_string(n);
     const fs::path rel = split ? fs::path(stem) / folder : fs::path(stem);
+    require_inside(dir / stem, dir / rel);
     fs::create_directories(dir / rel);
     PointExtras& e = extras[point];
     e.charts_skipped = !options.charts;
@@ -113,6 +130,7 @@ WrittenReport write_report(const ReportData& data, const fs::path& report, const
     e.erf_skipped = !options.receptive_fields;
     if (options.charts)
       for (const auto& chart : report_charts(at)) {
+        require_inside(dir / stem, dir / rel / chart.name);
         write_text(dir / rel / chart.name, chart.svg);
         out.files.push_back(dir / rel / chart.name);
         e.charts.push_back({(rel / chart.name).generic_string(), chart.caption});
@@ -126,6 +144,7 @@ WrittenReport write_report(const ReportData& data, const fs::path& report, const
       }
     if (grid) {
         const fs::path png = dir / rel / "predictions.png";
+        require_inside(dir / stem, png);
         write_png(png.string(), grid->image);
         out.files.push_back(png);
         e.predictions = Figure{(rel / "predictions.png").generic_string(),

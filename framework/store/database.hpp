@@ -3,6 +3,13 @@
 // switches to WAL (readers never block the writer: the stock sqlite3 shell can
 // read while a sweep writes), waits up to 10 s on locks instead of failing, and
 // enforces foreign keys.
+//
+// Opening read-only never creates or changes the database: a missing file is
+// "no such database", a file SQLite cannot read "not an atrous database". The
+// connection is SQLITE_OPEN_READONLY; where SQLite cannot create the WAL index
+// (-shm) beside a WAL database (a read-only folder), it falls back to
+// SQLite's immutable mode, which reads the main file alone, as
+// `sqlite3 'file:x.db?immutable=1'` does.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,6 +40,7 @@ class Database {
 
  private:
   Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  static Database open_reader(const std::filesystem::path& path);
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -18,6 +19,20 @@ struct Token {
   size_t pos;  // 0-based column in the expression
 };
 
+// The expression with a caret under column `pos`, on two indented lines; a
+// long expression is cut to a window around the column.
+std::string pointer_lines(std::string_view text, size_t pos) {
+  constexpr size_t kWindow = 100;
+  size_t start = 0, end = text.size();
+  if (text.size() > kWindow) {
+    start = pos > kWindow / 2 ? std::min(pos - kWindow / 2, text.size() - kWindow) : 0;
+    end = start + kWindow;
+  }
+  const std::string before = start > 0 ? "..." : "", after = end < text.size() ? "..." : "";
+  return fmt::format("  {}{}{}\n  {}^", before, text.substr(start, end - start), after,
+                     std::string(before.size() + pos - start, ' '));
+}
+
 bool is_word_char(char c) {
   return !std::isspace(static_cast<unsigned char>(c)) && c != '(' && c != ')' && c != '=' && c != '!' && c != '<' &&
          c != '>' && c != '~' && c != '\'' && c != '"';
@@ -30,7 +45,7 @@ class Parser {
 
   SqlFragment parse() {
     tokens_ = tokenize();
-    SqlFragment out = parse_or();
+    SqlFragment out = parse_or(0);
     if (peek().kind != Token::end) {
       if (peek().kind == Token::rparen) fail(peek().pos, "unmatched ')'");
       fail(peek().pos, fmt::format("expected 'and', 'or' or the end, found '{}'", peek().text));
@@ -40,7 +55,7 @@ class Parser {
 
  private:
   [[noreturn]] void fail(size_t pos, const std::string& message) const {
-    throw Error(fmt::format("{}: {}\n  {}\n  {}^", option_, message, text_, std::string(pos, ' ')), Error::Kind::usage);
+    throw Error(fmt::format("{}: {}\n{}", option_, message, pointer_lines(text_, pos)), Error::Kind::usage);
   }
 
   std::vector<Token> tokenize() const {
@@ -100,44 +115,47 @@ class Parser {
     return true;
   }
 
-  SqlFragment parse_or() {
-    SqlFragment out = parse_and();
+  // SQL nests only where the filter does: chains are flat ("a OR b OR c", never
+  // "((a OR b) OR c)") and an AND chain inside an OR chain needs no parentheses
+  // (AND binds tighter in SQL too). SQLite's parser keeps a stack of about a
+  // hundred entries, which pairwise nesting exhausted at a few dozen conditions.
+  SqlFragment parse_or(int depth) {
+    SqlFragment out = parse_and(depth);
     while (keyword(peek(), "or")) {
       take();
-      SqlFragment rhs = parse_and();
-      out = join(out, " OR ", rhs);
+      out.sql += " OR ";
+      out.append(parse_and(depth));
     }
     return out;
   }
 
-  SqlFragment parse_and() {
-    SqlFragment out = parse_term();
+  SqlFragment parse_and(int depth) {
+    SqlFragment out = parse_term(depth);
     while (keyword(peek(), "and")) {
       take();
-      SqlFragment rhs = parse_term();
-      out = join(out, " AND ", rhs);
+      out.sql += " AND ";
+      out.append(parse_term(depth));
     }
     return out;
   }
 
-  static SqlFragment join(const SqlFragment& a, std::string_view op, const SqlFragment& b) {
-    SqlFragment out{"(", {}};
-    out.append(a);
-    out.sql += op;
-    out.append(b);
-    out.sql += ")";
-    return out;
-  }
-
-  SqlFragment parse_term() {
+  SqlFragment parse_term(int depth) {
     const Token& t = take();
     if (t.kind == Token::lparen) {
-      SqlFragment inner = parse_or();
+      // Bounded: the parser recurses per '(', and SQLite's parser stack is small.
+      if (depth >= max_where_nesting)
+        fail(t.pos, fmt::format("parentheses nest deeper than {} levels", max_where_nesting));
+      SqlFragment inner{"(", {}};
+      inner.append(parse_or(depth + 1));
+      inner.sql += ")";
       if (peek().kind != Token::rparen) fail(peek().pos, fmt::format("expected ')' to close the '(' at column {}", t.pos + 1));
       take();
       return inner;
     }
     if (t.kind == Token::end) fail(t.pos, "expected a condition 'key op value'");
+    // Each condition is a level of SQLite's expression tree (at most 1000 deep).
+    if (++conditions_ > max_where_conditions)
+      fail(t.pos, fmt::format("more than {} conditions", max_where_conditions));
     if (t.kind != Token::word || keyword(t, "and") || keyword(t, "or"))
       fail(t.pos, fmt::format("expected a key, found '{}'", t.text));
     auto key_sql = keys_.resolve(t.text);
@@ -198,6 +216,7 @@ class Parser {
   std::string_view option_;
   std::vector<Token> tokens_;
   size_t next_ = 0;
+  size_t conditions_ = 0;
 };
 
 }  // namespace
@@ -226,7 +245,7 @@ SqlFragment compile_sort(std::string_view sort, const RunKeys& keys) {
       ++pos;
     }
     auto fail = [&](const std::string& message) {
-      throw Error(fmt::format("--sort: {}\n  {}\n  {}^", message, sort, std::string(pos, ' ')), Error::Kind::usage);
+      throw Error(fmt::format("--sort: {}\n{}", message, pointer_lines(sort, pos)), Error::Kind::usage);
     };
     if (item.empty()) {
       if (sort.find_first_not_of(" \t") == std::string_view::npos) return {};

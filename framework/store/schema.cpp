@@ -93,12 +93,34 @@ int schema_version(Database& db) {
   return q.step() && !q.column_is_null(0) ? static_cast<int>(q.column_int(0)) : 0;
 }
 
+namespace {
+
+Error newer_schema(Database& db, int version) {
+  return Error(fmt::format("database '{}' has schema version {}, newer than this atrous ({}); use a newer atrous",
+                           db.path().string(), version, latest_schema_version()));
+}
+
+}  // namespace
+
+int readable_schema_version(Database& db) {
+  auto table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  int version = 0;
+  if (table.step()) {
+    auto q = db.prepare("SELECT MAX(version) FROM schema_version");
+    if (q.step() && !q.column_is_null(0)) version = static_cast<int>(q.column_int(0));
+  }
+  if (version <= 0)
+    throw Error(fmt::format("'{}' is not an atrous database (it has no schema version; `atrous sweep` creates one)",
+                            db.path().string()),
+                Error::Kind::usage);
+  if (version > latest_schema_version()) throw newer_schema(db, version);
+  return version;
+}
+
 void migrate(Database& db) {
   const int latest = latest_schema_version();
   int version = schema_version(db);
-  if (version > latest)
-    throw Error(fmt::format("database '{}' has schema version {}, newer than this atrous ({}); use a newer atrous",
-                            db.path().string(), version, latest));
+  if (version > latest) throw newer_schema(db, version);
   while (version < latest) {
     Transaction tx(db);
     version = schema_version(db);  // another process may have migrated meanwhile

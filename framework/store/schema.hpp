@@ -3,6 +3,7 @@
 // by table). Migration N takes a database from version N to N+1 inside one
 // transaction; schema_version records the result. Never edit a released
 // migration: append a new one.
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,8 +14,14 @@ namespace atrous::store {
 const std::vector<std::string_view>& migrations();
 int latest_schema_version();
 
-// 0 for a fresh database.
+// 0 for a fresh database. Creates the schema_version table when missing: for
+// writers only.
 int schema_version(Database& db);
+
+// For readers, without writing: the version of an atrous database at least as
+// old as this build. A file without a schema_version row (empty, or another
+// program's) is a usage error "not an atrous database"; a newer version an error.
+int readable_schema_version(Database& db);
 
 // Applies the missing migrations; safe when several processes open a new
 // database at once (each migration re-checks the version under the write lock).

@@ -70,6 +70,22 @@ Store Store::open(const std::filesystem::path& path) {
   return s;
 }
 
+Store Store::open_read_only(const std::filesystem::path& path) {
+  int version = 0;
+  {
+    Database db = Database::open(path, Database::Mode::read_only);
+    version = readable_schema_version(db);
+    if (version == latest_schema_version()) return Store(std::move(db));
+  }  // the reader is closed before upgrading
+  try {
+    return open(path);
+  } catch (const Error& e) {
+    throw Error(fmt::format("database '{}' has schema version {}, older than this atrous ({}), and upgrading it "
+                            "failed: {}",
+                            path.string(), version, latest_schema_version(), e.what()));
+  }
+}
+
 int64_t Store::ensure_experiment(std::string_view name, std::string_view description, std::string_view spec_json) {
   Lock lock(*mutex_);
   check(!name.empty(), "an experiment needs a name");

@@ -47,6 +47,11 @@ class Store {
   // Creates the folder and the file if needed, WAL, busy timeout, foreign keys,
   // then applies migrations.
   static Store open(const std::filesystem::path& path);
+  // For the commands that only read (runs, status, report, compare): never
+  // creates the file or writes schema into it (Database::Mode::read_only), and
+  // refuses files that are not atrous databases. A database of an older schema
+  // version is upgraded first (a writer's connection), as Store::open would.
+  static Store open_read_only(const std::filesystem::path& path);
 
   // Returns the experiment's id, creating it if needed; an existing experiment's
   // description and spec are updated to the given ones.

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "store/experiment_name.hpp"
 
 namespace atrous {
 
@@ -88,6 +89,8 @@ ExperimentSpec load_experiment(const std::string& path) {
   if (!root.contains("name") || !root["name"].is_string() || root["name"].get<std::string>().empty())
     spec.fail(root.contains("name") ? "/name" : "", "missing key 'name' (a non-empty string)");
   spec.name = root["name"].get<std::string>();
+  if (auto problem = store::experiment_name_problem(spec.name))
+    spec.fail("/name", fmt::format("{}: '{}'", *problem, spec.name));
   if (root.contains("description")) {
     if (!root["description"].is_string()) spec.fail("/description", "'description' expects a string");
     spec.description = root["description"].get<std::string>();

@@ -4,6 +4,7 @@
 #include "report/markdown_report.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -13,8 +14,10 @@
 
 #include "core/error.hpp"
 #include "data/data_test_support.hpp"  // TempDir, contains
+#include "report/markdown_html.hpp"
 #include "report/report_charts.hpp"
 #include "report/report_data.hpp"
+#include "report/report_writer.hpp"
 #include "report/report_test_support.hpp"
 #include "report/stats.hpp"
 #include "support/cli.hpp"
@@ -354,6 +357,145 @@ TEST(ReportGrid, NamedGridPointsGetSubsectionsAndMissingTriplesAreListed) {
   const std::string findings = section(md, "## Findings");
   EXPECT_TRUE(testing::contains(findings, "**dataset=x.** **b** has the highest mean")) << findings;
   EXPECT_TRUE(testing::contains(findings, "**dataset=y.** The baseline **a** has the highest mean")) << findings;
+}
+
+// The default report file is named after the experiment: a stored name that is
+// not a safe file name ("../../evil", an absolute path) is refused before anything
+// is written, and -o still reports such an experiment.
+TEST_F(Report, AnUnsafeExperimentNameDoesNotLeaveReports) {
+  {
+    auto s = store::Store::open(db_);
+    s.ensure_experiment("../../evil", "", R"({"variants": {"base": {}}, "seeds": [1]})");
+    store::RunRecord rec;
+    rec.id = "e1";
+    rec.experiment = "../../evil";
+    rec.variant = "base";
+    rec.seed = 1;
+    s.upsert_run(rec);
+    s.ensure_experiment(dir_ / "abs", "", R"({"variants": {"base": {}}, "seeds": [1]})");
+    rec.id = "e2";
+    rec.experiment = dir_ / "abs";
+    s.upsert_run(rec);
+  }
+  const std::string cwd = dir_ / "work/a/b";
+  std::filesystem::create_directories(cwd);
+  for (const std::string& name : std::vector<std::string>{"../../evil", dir_ / "abs"}) {
+    const std::string cmd = "cd '" + cwd + "' && " + ATROUS_BINARY + " report '" + name + "' --db " + db_ + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    const int status = pclose(p);
+    EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+    EXPECT_TRUE(testing::contains(out, "cannot name the report file")) << out;
+    EXPECT_TRUE(testing::contains(out, "choose the file with -o")) << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "work/evil.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "work/evil"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "abs.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "abs"));
+  const auto cli = testing::run_atrous("report ../../evil --no-charts --db " + db_ + " -o " + (dir_ / "ok/evil.md"));
+  EXPECT_EQ(cli.code, 0) << cli.out;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "ok/evil.md"));
+}
+
+// Defence in depth: files beside the report stay in its folder even when a
+// subfolder there is a symlink to somewhere else.
+TEST(ReportWriter, RefusesToWriteOutsideTheReportsFolder) {
+  TempDir dir("report_confine");
+  auto s = store::Store::open(dir / "atrous.db");
+  s.ensure_experiment("g", "", R"({"variants": {"a": {}}, "seeds": [1], "grid": {"dataset": {"x": {}, "y": {}}}})");
+  for (const char* point : {"x", "y"}) {
+    store::RunRecord rec;
+    rec.id = std::string("a") + point;
+    rec.experiment = "g";
+    rec.variant = "a";
+    rec.seed = 1;
+    rec.grid_json = fmt::format(R"({{"dataset":"{}"}})", point);
+    s.upsert_run(rec);
+    s.set_status(rec.id, store::RunStatus::done);
+    s.log_metrics(rec.id, 1, 1, {{"val.miou", 0.5}, {"train.loss", 1.0}});
+    s.log_metrics(rec.id, 2, 2, {{"val.miou", 0.6}, {"train.loss", 0.5}});
+    s.set_summaries(rec.id, {{"val.miou", 0.6}});
+  }
+  const auto data = load_report_data(s, "g");
+  std::filesystem::create_directories(dir / "out/g");
+  std::filesystem::create_directories(dir / "elsewhere");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "out/g/dataset-x");
+  WriteOptions options;
+  options.predictions = false;
+  options.receptive_fields = false;
+  try {
+    write_report(data, dir / "out/g.md", options);
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_TRUE(testing::contains(e.what(), "lies outside the report's folder")) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+  std::filesystem::remove(dir / "out/g/dataset-x");
+  const auto written = write_report(data, dir / "out/g.md", options);
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "out/g/dataset-x/metric-vs-epoch.svg"));
+}
+
+// Text from the spec and the database is shown, never interpreted: raw HTML in
+// a description, variant or option names, values, errors or the host becomes
+// entities in the markdown (GitHub and editors' previews render raw HTML), code
+// spans survive backticks, and the HTML page shows the same text.
+TEST(ReportEscaping, SpecAndDatabaseTextCannotInjectHtml) {
+  TempDir dir("report_escape");
+  auto s = store::Store::open(dir / "atrous.db");
+  const std::string evil_variant = "<img src=x onerror=alert(1)>";
+  s.ensure_experiment("esc", "<script>alert('d')</script>\n<iframe src=//x></iframe> R&D",
+                      nlohmann::json{{"variants", {{"base", nlohmann::json::object()},
+                                                   {evil_variant, {{"model.note", "`a` <b>x</b>"}}}}},
+                                     {"grid", {{"dataset", {{"<u>o</u>", nlohmann::json::object()}}}}},
+                                     {"seeds", {1, 2}},
+                                     {"report", {{"baseline", "base"}}}}
+                          .dump());
+  store::RuntimeInfo info;
+  info.host = "<marquee>host</marquee>";
+  const struct { const char* id; std::string variant; double miou; } runs[] = {{"r1", "base", 0.5}, {"r2", evil_variant, 0.6}};
+  for (const auto& r : runs) {
+    store::RunRecord rec;
+    rec.id = r.id;
+    rec.experiment = "esc";
+    rec.variant = r.variant;
+    rec.seed = 1;
+    rec.grid_json = R"({"dataset":"<u>o</u>"})";
+    rec.config_json = R"({"model": {"width": 8}, "train": {"seed": 1}})";
+    s.upsert_run(rec);
+    s.claim_run(rec.id, info);
+    s.set_status(rec.id, store::RunStatus::done);
+    s.set_summaries(rec.id, {{"val.miou", r.miou}, {"val.iou.<s>c</s>", r.miou}});
+  }
+  store::RunRecord failed;
+  failed.id = "r3";
+  failed.experiment = "esc";
+  failed.variant = evil_variant;
+  failed.seed = 2;
+  failed.grid_json = R"({"dataset":"<u>o</u>"})";
+  failed.config_json = "{}";
+  s.upsert_run(failed);
+  s.set_status("r3", store::RunStatus::failed, "<script>bad()</script>\n# not a heading");
+
+  const std::string md = markdown_report(load_report_data(s, "esc"));
+  for (const char* raw : {"<script", "<iframe", "<img", "<u>", "<s>", "<marquee", "\n# not a heading"})
+    EXPECT_FALSE(testing::contains(md, raw)) << raw << "\n" << md;
+  EXPECT_TRUE(testing::contains(md, "&lt;script&gt;alert('d')&lt;/script&gt;\n&lt;iframe src=//x&gt;&lt;/iframe&gt; R&amp;D"))
+      << md;
+  EXPECT_TRUE(testing::contains(md, "- **&lt;img src=x onerror=alert(1)&gt;**: sets ``model.note: `a` <b>x</b>``")) << md;
+  EXPECT_TRUE(testing::contains(md, "### dataset=&lt;u&gt;o&lt;/u&gt;")) << md;
+  EXPECT_TRUE(testing::contains(md, "host &lt;marquee&gt;host&lt;/marquee&gt;")) << md;
+  EXPECT_TRUE(testing::contains(md, "failed — &lt;script&gt;bad()&lt;/script&gt; # not a heading")) << md;
+
+  const std::string html = markdown_to_html(md, "esc");
+  for (const char* raw : {"<script", "<iframe", "<img src=x", "<b>", "<u>", "<s>", "<marquee"})
+    EXPECT_FALSE(testing::contains(html, raw)) << raw << "\n" << html;
+  EXPECT_FALSE(testing::contains(html, "&amp;lt;")) << html;  // entities are not escaped twice
+  EXPECT_TRUE(testing::contains(html, "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>: sets "
+                                      "<code>model.note: `a` &lt;b&gt;x&lt;/b&gt;</code>"))
+      << html;
 }
 
 }  // namespace

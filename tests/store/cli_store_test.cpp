@@ -43,7 +43,7 @@ TEST_F(StoreCli, Runs) {
   EXPECT_TRUE(contains(r.out, "error: --where: unknown key 'val.mio' (did you mean val.miou")) << r.out;
   r = run_atrous(fmt::format("runs --db {}", dir_ / "missing.db"));
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.out, "no database at")) << r.out;
+  EXPECT_TRUE(contains(r.out, "no such database")) << r.out;
 }
 
 TEST_F(StoreCli, Query) {

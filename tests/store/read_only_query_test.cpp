@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "store/read_only_query.hpp"
 #include "store/store_test_support.hpp"
 
@@ -83,6 +85,51 @@ TEST_F(ReadOnlyQuery, WritesAreRefused) {
   EXPECT_EQ(s.find_run("a1")->status, RunStatus::done);
 }
 
+// A comment before the statement does not hide its kind from the message.
+TEST_F(ReadOnlyQuery, RefusalsNameTheStatementBehindComments) {
+  EXPECT_TRUE(contains(refused("/* x */ DELETE FROM runs"), "read-only: DELETE is refused")) << refused("/* x */ DELETE FROM runs");
+  EXPECT_TRUE(contains(refused("-- c\nDROP TABLE metrics"), "read-only: DROP is refused")) << refused("-- c\nDROP TABLE metrics");
+  EXPECT_TRUE(contains(refused("  /* a */ -- b\n /**/ UPDATE runs SET seed = 1"), "read-only: UPDATE is refused"));
+  EXPECT_TRUE(contains(refused("/* x */ PRAGMA user_version = 7"), "PRAGMA user_version = 7 is refused"));
+  EXPECT_EQ(count_runs(), 5);
+}
+
+// fts3_tokenizer() exchanges C function pointers with SQL (a known route to code
+// execution); load_extension() loads native code. Both are refused by name,
+// whatever their case, also inside an otherwise reading statement.
+TEST_F(ReadOnlyQuery, DangerousFunctionsAreRefused) {
+  for (const std::string sql : {"SELECT fts3_tokenizer('simple')", "SELECT FTS3_Tokenizer('simple', x'00')",
+                                "SELECT run_id FROM runs WHERE load_extension('/tmp/x.so') IS NULL",
+                                "SELECT load_extension('x')"}) {
+    const std::string e = refused(sql);
+    EXPECT_TRUE(contains(e, "atrous query refuses the SQL function ")) << sql << " -> " << e;
+  }
+  EXPECT_TRUE(contains(refused("SELECT fts3_tokenizer('simple')"), "fts3_tokenizer()"));
+  EXPECT_EQ(read_only_query(path_, "SELECT upper('a'), length('abc'), json_extract('{\"a\":1}', '$.a')").rows.size(), 1u);
+}
+
+// No query allocates without bound or runs forever: a huge value, an endless
+// result and an endless computation each end in a usage error naming the limit.
+TEST_F(ReadOnlyQuery, WorkIsBounded) {
+  std::string e = refused("SELECT length(randomblob(900000000))");
+  EXPECT_TRUE(contains(e, "too big")) << e;
+  QueryLimits small;
+  small.max_result_bytes = 1 << 20;
+  small.max_seconds = 0.3;
+  const std::string endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) ";
+  e = store_error([&] { read_only_query(path_, endless + "SELECT x FROM c", small); });
+  EXPECT_TRUE(contains(e, "atrous query stopped: the result passed 1 MiB after ")) << e;
+  const auto start = std::chrono::steady_clock::now();
+  e = store_error([&] { read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small); });
+  EXPECT_TRUE(contains(e, "atrous query stopped after 0.3 s")) << e;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  try {
+    read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small);
+  } catch (const Error& err) {
+    EXPECT_EQ(err.kind(), Error::Kind::usage);
+  }
+}
+
 TEST_F(ReadOnlyQuery, OneStatementOnly) {
   EXPECT_TRUE(contains(refused("SELECT 1; DELETE FROM runs"), "runs one statement"));
   EXPECT_TRUE(contains(refused("SELECT 1; SELECT 2"), "runs one statement"));
@@ -94,7 +141,7 @@ TEST_F(ReadOnlyQuery, SqliteErrorsShowTheSql) {
   const std::string e = refused("SELECT nope FROM runs");
   EXPECT_TRUE(contains(e, "no such column: nope")) << e;
   EXPECT_TRUE(contains(e, "in: SELECT nope FROM runs")) << e;
-  EXPECT_TRUE(contains(store_error([&] { read_only_query(dir_ / "missing.db", "SELECT 1"); }), "no database at"));
+  EXPECT_TRUE(contains(store_error([&] { read_only_query(dir_ / "missing.db", "SELECT 1"); }), "no such database"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));
 }
 

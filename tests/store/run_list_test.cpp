@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "store/run_filter.hpp"
 #include "store/run_list.hpp"
 #include "store/store_test_support.hpp"
 
@@ -115,6 +116,47 @@ TEST_F(RunList, EveryWhereErrorSaysWhatAndWhere) {
 
   EXPECT_TRUE(contains(error("", "-val.mio"), "--sort: unknown key 'val.mio'"));
   EXPECT_TRUE(contains(error("", "seed,,id"), "--sort: empty sort key"));
+}
+
+// Long chains and deep parentheses within the limits run; beyond them, a usage
+// error points at the condition or '(' that crossed them (no crash, no SQLite
+// "parser stack overflow").
+TEST_F(RunList, LongChainsAndDeepNestingWork) {
+  std::string any_seed;
+  for (int i = 0; i < 150; ++i) any_seed += (i ? " or seed=" : "seed=") + std::to_string(i);
+  EXPECT_EQ(ids(any_seed, "", "ablation"), (V{"a1", "a2", "b1", "b2"}));
+  std::string all_true;
+  for (int i = 0; i < 150; ++i) all_true += (i ? " and val.miou>0." : "val.miou>0.") + std::to_string(i % 5);
+  EXPECT_EQ(ids(all_true), (V{"a1", "a2", "b1"}));
+
+  // max_where_nesting levels, each mixing or/and and summary and param keys.
+  std::string deep = "seed=1";
+  for (int i = 0; i < max_where_nesting; ++i)
+    deep = "val.miou>0.99 or model.params.width>=16 and best.val.miou>0 and (" + deep + ")";
+  EXPECT_EQ(ids(deep, "", "ablation"), (V{"a1", "b1"})) << deep;
+  EXPECT_EQ(ids(std::string(max_where_nesting, '(') + "seed=1" + std::string(max_where_nesting, ')'), "", "ablation"),
+            (V{"a1", "b1"}));
+  const std::string too_deep = std::string(max_where_nesting + 1, '(') + "seed=1" + std::string(max_where_nesting + 1, ')');
+  std::string e = error(too_deep);
+  EXPECT_TRUE(contains(e, fmt::format("--where: parentheses nest deeper than {} levels", max_where_nesting))) << e;
+  EXPECT_TRUE(contains(e, "\n  " + std::string(max_where_nesting, ' ') + "^")) << e;
+  e = error(std::string(20000, '(') + "seed=1" + std::string(20000, ')'));
+  EXPECT_TRUE(contains(e, "parentheses nest deeper than")) << e.substr(0, 200);
+  EXPECT_LT(e.size(), 400u) << "a long expression is quoted around the error only";
+  EXPECT_TRUE(contains(e, "\n  " + std::string(max_where_nesting, '(') + std::string(92, '(') + "...\n  " +
+                              std::string(max_where_nesting, ' ') + "^"))
+      << e;
+
+  std::string too_many;
+  for (std::size_t i = 0; i <= max_where_conditions; ++i) too_many += (i ? " or seed=" : "seed=") + std::to_string(i);
+  e = error(too_many);
+  EXPECT_TRUE(contains(e, fmt::format("--where: more than {} conditions", max_where_conditions))) << e.substr(0, 200);
+  // The condition past the limit is the last one: the window is the last 100 characters.
+  const auto at = too_many.rfind("seed="), start = too_many.size() - 100;
+  EXPECT_TRUE(contains(e, "\n  ..." + too_many.substr(start) + "\n  " + std::string(3 + at - start, ' ') + "^")) << e;
+  std::string most;
+  for (std::size_t i = 0; i < max_where_conditions; ++i) most += (i ? " or seed=" : "seed=") + std::to_string(i);
+  EXPECT_EQ(ids(most, "", "other"), (V{"o1"}));
 }
 
 TEST_F(RunList, ErrorsAreUsageErrors) {

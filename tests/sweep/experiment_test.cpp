@@ -133,5 +133,19 @@ TEST_F(ExperimentSpecTest, InvalidSpecsFailWithTheirLocation) {
   }
 }
 
+// The name becomes reports/<name>.md: it must not lead out of reports/ (or
+// anywhere else) nor be read as an option.
+TEST_F(ExperimentSpecTest, ExperimentNamesAreSafeFileNames) {
+  const std::string rest(std::string(kBase).substr(std::string(kBase).find('\n') + 1) + "variants:\n  fcn: {}\n");
+  for (const std::string& bad : std::vector<std::string>{"../../evil", "/tmp/evil", "a/b", ".hidden", "..", "-rf", "a b", "evil\\x",
+                                "\"caf\\xc3\\xa9\"", std::string(65, 'a')}) {
+    const std::string err = error_of("name: " + bad + "\n" + rest);
+    EXPECT_NE(err.find("e.yaml:1:1: "), std::string::npos) << bad << ": " << err;
+    EXPECT_NE(err.find("experiment name"), std::string::npos) << bad << ": " << err;
+  }
+  for (const std::string& good : std::vector<std::string>{"ex4_ablation", "abl-2.v1", "A9", std::string(64, 'a')})
+    EXPECT_EQ(error_of("name: " + good + "\n" + rest), "") << good;
+}
+
 }  // namespace
 }  // namespace atrous
