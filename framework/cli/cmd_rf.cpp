@@ -16,6 +16,10 @@ namespace atrous::cli {
 
 namespace {
 
+// The ERF is an average: beyond a few thousand samples it no longer changes, and
+// each sample is a forward and backward pass.
+constexpr int64_t kMaxRfSamples = 10'000;
+
 struct RfArgs {
   std::vector<std::string> models;
   std::vector<std::string> overrides;
@@ -33,7 +37,9 @@ void run_rf(const RfArgs& a) {
   if (a.models.empty() && a.dilations.empty() && a.checkpoint.empty())
     throw Error("atrous rf: give a model file, a --checkpoint or --dilations (e.g. --dilations 1,2,4,8)",
                 Error::Kind::usage);
-  if (a.samples < 1) throw Error(fmt::format("--samples: expected at least 1, got {}", a.samples), Error::Kind::usage);
+  if (a.samples < 1 || a.samples > kMaxRfSamples)
+    throw Error(fmt::format("--samples: expected an integer in [1, {}], got {}", kMaxRfSamples, a.samples),
+                Error::Kind::usage);
   RfRequest req;
   if (!a.input.empty()) req.input = parse_shape(a.input);
   req.samples = a.samples;
@@ -46,12 +52,14 @@ void run_rf(const RfArgs& a) {
 
   // Parsed first: a typo fails before any model runs.
   std::vector<StackSpec> stacks;
-  for (const auto& text : a.dilations)
+  for (const auto& text : a.dilations) {
     stacks.push_back({.dilations = parse_dilations(text),
                       .kernel = a.kernel,
                       .layers = a.layers,
                       .channels = a.channels,
                       .relu = a.activation == "relu"});
+    check_stack(stacks.back());
+  }
 
   std::vector<RfReport> reports;
   for (const auto& file : a.models) {

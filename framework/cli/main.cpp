@@ -3,10 +3,41 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <new>
 #include <dnnl.hpp>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+
+namespace {
+
+// The deepest subcommand the command line reached ("atrous data stats"), for the hint.
+std::string command_path(const CLI::App& app) {
+  std::string path = "atrous";
+  const CLI::App* at = &app;
+  while (true) {
+    const auto subs = at->get_subcommands();
+    if (subs.empty()) break;
+    at = subs.front();
+    path += " " + at->get_name();
+  }
+  return path;
+}
+
+// CLI11 exits with its own codes (105 for a bad value, 106 for a missing one, 109
+// for an unknown option, ...). atrous uses 2 for every usage error, so a script or
+// the sweep sees one convention: one line saying what was wrong and where to look.
+int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
+  std::string message = e.what();
+  for (char& c : message)
+    if (c == '\n') c = ' ';
+  while (!message.empty() && message.back() == ' ') message.pop_back();
+  fmt::print(stderr, "error: {} (see '{} --help')\n", message, command_path(app));
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"atrous: measure dilated-convolution architecture claims on your CPU"};
@@ -30,12 +61,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return report_parse_error(app, e);
   } catch (const atrous::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return e.exit_code();
   } catch (const dnnl::error& e) {
     fmt::print(stderr, "error: oneDNN: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Inputs are bounded where they are read; this is what is left (a model too large
+    // for this machine at the size asked for), said in words rather than "std::bad_alloc".
+    fmt::print(stderr, "error: out of memory: this request needs more memory than the machine gives; use a smaller "
+                       "image size, batch size, model or fewer scales\n");
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
