@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
+#include "data/config_reader.hpp"  // kMaxSplitImages
 #include "data/class_stats.hpp"
 #include "data/data_config.hpp"
 #include "data/loader.hpp"
@@ -105,20 +107,21 @@ void add_data_command(CLI::App& app) {
   add_common(*show_cmd, show_opts);
   show_cmd->add_option("-o,--output", output, "PNG file to write")->required();
   show_cmd->add_option("--count", count, "Number of samples (the first of the split), 1 to 1024")
-      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
+      ->check(int_range(1, 1024));
   show_cmd->add_option("--seed", seed, "Augmentation seed (as the trainer's)");
-  show_cmd->add_option("--epoch", epoch, "Epoch whose augmentation to show")->check(CLI::NonNegativeNumber);
+  show_cmd->add_option("--epoch", epoch, "Epoch whose augmentation to show")->check(int_range(0, 1'000'000));
   show_cmd->add_flag("--raw", raw, "Show samples before augmentation");
-  show_cmd->add_option("--columns", columns, "Samples per row")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--columns", columns, "Samples per row")->check(int_range(1, 1024));
   show_cmd->add_option("--zoom", zoom, "Magnification, up to 32 (default: images about 160 pixels)")
-      ->check(CLI::Range(int64_t{0}, int64_t{32}));
+      ->check(int_range(0, 32));
   show_cmd->callback([] { show(show_opts, output, count, seed, epoch, raw, columns, zoom); });
 
   auto* stats_cmd = data->add_subcommand("stats", "Print class pixel frequencies and inverse-frequency weights");
   static DataOptions stats_opts;
   static int64_t limit = 0;
   add_common(*stats_cmd, stats_opts);
-  stats_cmd->add_option("--limit", limit, "Count only the first N images (default: all)")->check(CLI::NonNegativeNumber);
+  stats_cmd->add_option("--limit", limit, "Count only the first N images (default: all)")
+      ->check(int_range(0, kMaxSplitImages));
   static int threads = 0;
   add_threads_option(*stats_cmd, threads);
   stats_cmd->callback([] { stats(stats_opts, limit); });

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
 #include "eval/metrics_table.hpp"
 #include "eval/scales.hpp"
 #include "train/trained_model.hpp"
@@ -27,7 +28,7 @@ void add_eval_command(CLI::App& app) {
   auto* scales = sub->add_option("--scales", a.scales, "Multi-scale evaluation, scales in (0, 4] (default: the recipe's eval.multi_scale)")
       ->delimiter(',');
   sub->add_flag("--flip", a.flip, "Also average the mirrored images' logits (default: the recipe's eval.flip)");
-  sub->add_option("--batch-size", a.batch_size, "Images per forward pass")->check(CLI::PositiveNumber);
+  sub->add_option("--batch-size", a.batch_size, "Images per forward pass, 1 to 1024")->check(int_range(1, 1024));
   sub->add_option("--format", a.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_threads_option(*sub, a.threads);
   sub->callback([scales] {

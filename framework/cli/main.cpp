@@ -11,17 +11,16 @@
 
 namespace {
 
-// The deepest subcommand the command line reached ("atrous data stats"), for the hint.
+// The deepest subcommand the command line reached, for the hint.
+const CLI::App& deepest_command(const CLI::App& app) {
+  const auto subs = app.get_subcommands();
+  return subs.empty() ? app : deepest_command(*subs.front());
+}
+
+// "atrous data stats"
 std::string command_path(const CLI::App& app) {
-  std::string path = "atrous";
-  const CLI::App* at = &app;
-  while (true) {
-    const auto subs = at->get_subcommands();
-    if (subs.empty()) break;
-    at = subs.front();
-    path += " " + at->get_name();
-  }
-  return path;
+  const CLI::App* parent = app.get_parent();
+  return parent ? command_path(*parent) + " " + app.get_name() : std::string("atrous");
 }
 
 // CLI11 exits with its own codes (105 for a bad value, 106 for a missing one, 109
@@ -29,11 +28,16 @@ std::string command_path(const CLI::App& app) {
 // the sweep sees one convention: one line saying what was wrong and where to look.
 int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
   if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
+  const CLI::App& at = deepest_command(app);
   std::string message = e.what();
+  // "atrous frobnicate" is reported by CLI11 as a missing subcommand; name the word.
+  const auto extra = at.remaining();
+  if (dynamic_cast<const CLI::RequiredError*>(&e) && at.get_require_subcommand_min() > 0 && !extra.empty())
+    message = fmt::format("'{}' is not a command of {}", extra.front(), command_path(at));
   for (char& c : message)
     if (c == '\n') c = ' ';
   while (!message.empty() && message.back() == ' ') message.pop_back();
-  fmt::print(stderr, "error: {} (see '{} --help')\n", message, command_path(app));
+  fmt::print(stderr, "error: {} (see '{} --help')\n", message, command_path(at));
   return 2;
 }
 

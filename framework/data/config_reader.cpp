@@ -31,7 +31,7 @@ std::string value_text(const json& v) {
   if (v.is_number_float() && !std::isfinite(v.get<double>())) return fmt::format("{}", v.get<double>());
   if (!v.is_array()) return v.dump();
   std::string out;
-  for (const auto& item : v) out += (out.empty() ? "" : ", ") + value_text(item);
+  for (const auto& item : v) out += (out.empty() ? "" : ",") + value_text(item);  // as json::dump
   return "[" + out + "]";
 }
 

@@ -21,8 +21,8 @@ inline constexpr int64_t kMaxImageSide = 4096;
 // The most images a synthetic split may hold (the loader keeps an index per image).
 inline constexpr int64_t kMaxSplitImages = 1'000'000;
 
-// Every number a reader returns is finite: nan and inf (which YAML spells .nan,
-// .inf and the parser also reads as nan, inf) are errors at their key.
+// Every number a reader returns is finite: nan and inf (which ConfigDoc reads as
+// numbers) are errors at their key.
 class ConfigReader {
  public:
   // The mapping at JSON pointer `pointer` of `doc` ("" is the root). A missing or

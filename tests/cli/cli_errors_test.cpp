@@ -35,7 +35,8 @@ TEST(CliErrors, ParseErrorsExitTwoWithOneLineAndAHint) {
   expect_usage_error("eval ck.safetensors --batch-size many", "atrous eval", "many");
   expect_usage_error("eval ck.safetensors --batch-size 0", "atrous eval", "--batch-size");
   expect_usage_error("eval ck.safetensors --split test", "atrous eval", "test");
-  expect_usage_error("rf --samples 99999999999999999999", "atrous rf", "--samples");
+  expect_usage_error("rf --samples 99999999999999999999", "atrous rf", "--samples");  // was read as INT64_MAX
+  expect_usage_error("rf --kernel 1e3", "atrous rf", "--kernel");
 }
 
 TEST(CliErrors, HelpAndVersionStillExitZero) {
@@ -51,7 +52,8 @@ TEST(CliErrors, ThreadCountsAreBounded) {
   expect_usage_error("info --threads 100000", "atrous info", "--threads");
   expect_usage_error("info --threads -1", "atrous info", "--threads");
   expect_usage_error("info --threads nan", "atrous info", "--threads");
-  expect_usage_error("data stats x.yaml --threads 257", "atrous data stats", "--threads");
+  expect_usage_error("data stats " + std::string(ATROUS_SOURCE_DIR) + "/configs/data/shapes.yaml --threads 257",
+                     "atrous data stats", "--threads");
   const auto r = testing::run_atrous("info --threads 3");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(contains(r.out, "threads  3 of")) << r.out;
@@ -65,9 +67,9 @@ TEST(CliErrors, ThreadCountsAreBounded) {
 }
 
 TEST(CliErrors, BenchCountsAndSizesAreBounded) {
-  for (const char* opt : {"--steps 0", "--steps -3", "--warmup -1", "--warmup 1000000", "--batch 0", "--batch 100000",
-                          "--height 100000", "--width 0"})
-    expect_usage_error(std::string("bench --model dilated_segnet_w16 ") + opt, "atrous bench", opt + 2);
+  for (const std::string opt : {"--steps 0", "--steps -3", "--warmup -1", "--warmup 1000000", "--batch 0",
+                                "--batch 100000", "--height 100000", "--width 0"})
+    expect_usage_error("bench --model dilated_segnet_w16 " + opt, "atrous bench", opt.substr(0, opt.find(' ')) + ":");
 }
 
 }  // namespace
