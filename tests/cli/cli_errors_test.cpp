@@ -72,5 +72,28 @@ TEST(CliErrors, BenchCountsAndSizesAreBounded) {
     expect_usage_error("bench --model dilated_segnet_w16 " + opt, "atrous bench", opt.substr(0, opt.find(' ')) + ":");
 }
 
+// What no bound catches (a request too large for this machine) says "out of memory"
+// in words and exits 1, instead of "error: std::bad_alloc".
+TEST(CliErrors, OutOfMemoryIsSaidInWords) {
+  const std::string config = std::string(ATROUS_SOURCE_DIR) + "/configs/data/shapes.yaml";
+  // `ulimit -v` in a shell of its own caps this command only.
+  const std::string binary = ATROUS_BINARY;
+  const auto run = [&](const std::string& sets) {
+    const std::string cmd = "ulimit -v 250000; " + binary + " data stats " + config +
+                            " --threads 1 --set train.count=1 " + sets + " 2>&1";
+    std::string out;
+    FILE* p = popen(("sh -c '" + cmd + "'").c_str(), "r");
+    if (!p) return testing::CliOutcome{-1, ""};
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    const int status = pclose(p);
+    return testing::CliOutcome{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  };
+  if (run("").code != 0) GTEST_SKIP() << "atrous does not start within 250 MB of address space here";
+  const auto r = run("--set image_size=4096");  // one 4096² image and its buffers
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(r.out.starts_with("error: out of memory")) << r.out;
+}
+
 }  // namespace
 }  // namespace atrous
