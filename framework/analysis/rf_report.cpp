@@ -29,6 +29,29 @@ Built build(const ModelLoader& load, const std::optional<Shape>& input) {
   return {std::move(m), std::move(g), std::move(s)};
 }
 
+// Values and gradients of the input and of every layer output, as f32.
+double activation_bytes(const ModelSummary& s) {
+  const auto elements = [](const Shape& x) {
+    return static_cast<double>(x.c) * static_cast<double>(x.h) * static_cast<double>(x.w);
+  };
+  double total = elements(s.input);
+  for (const auto& l : s.layers) total += elements(l.output);
+  return total * sizeof(float) * 2;
+}
+
+void check_activation_memory(const ModelSummary& s, bool input_given) {
+  const double bytes = activation_bytes(s);
+  if (bytes <= kMaxErfActivationBytes) return;
+  const std::string why =
+      input_given ? std::string("the --input size")
+                  : fmt::format("the default input, sized to hold the theoretical field {} with a margin", s.rf.str());
+  throw Error(fmt::format("{}: measuring the effective receptive field at {}x{} ({}) needs {:.1f} GiB for the "
+                          "activations and their gradients, more than the {:.0f} GiB allowed; give a smaller --input "
+                          "(or smaller dilations)",
+                          s.name, s.input.h, s.input.w, why, bytes / (1 << 30), kMaxErfActivationBytes / (1 << 30)),
+              Error::Kind::usage);
+}
+
 }  // namespace
 
 RfReport analyse_receptive_fields(const ModelLoader& load, const RfRequest& req) {
@@ -57,6 +80,7 @@ RfReport analyse_receptive_fields(const ModelLoader& load, const RfRequest& req)
     }
     if (h != b.summary.input.h || w != b.summary.input.w) b = build(load, Shape{b.summary.input.c, h, w});
   }
+  check_activation_memory(b.summary, req.input.has_value());
   RfReport r;
   r.capped = capped;
   r.model = b.summary.name;

@@ -13,6 +13,12 @@
 
 namespace atrous {
 
+// The most memory one ERF measurement may ask for: the values and gradients (f32) of
+// the input and of every layer output at the measured size. The default input holds
+// the whole theoretical field, so a field of 100 000 pixels would need terabytes;
+// beyond this bound analyse_receptive_fields is a usage error before allocating.
+inline constexpr double kMaxErfActivationBytes = 1024.0 * 1024 * 1024;
+
 struct RfRequest {
   // The ERF input; default: default_erf_input(...) for the output's field or, when
   // that is global, for the largest finite field of any layer.

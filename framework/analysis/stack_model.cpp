@@ -14,8 +14,8 @@ std::vector<int64_t> parse_dilations(const std::string& text) {
   std::vector<int64_t> out;
   size_t pos = 0;
   const auto bad = [&](const std::string& why) {
-    return Error(fmt::format("--dilations '{}': {} (expected positive integers separated by commas, e.g. 1,2,4,8)",
-                             text, why),
+    return Error(fmt::format("--dilations '{}': {} (expected positive integers up to {} separated by commas, e.g. 1,2,4,8)",
+                             text, why, kMaxStackDilation),
                  Error::Kind::usage);
   };
   if (text.empty()) throw bad("empty");
@@ -27,18 +27,38 @@ std::vector<int64_t> parse_dilations(const std::string& text) {
     if (item.empty() || ec != std::errc() || end != item.data() + item.size())
       throw bad(fmt::format("'{}' is not an integer", item));
     if (v < 1) throw bad(fmt::format("{} is not positive", v));
+    if (v > kMaxStackDilation) throw bad(fmt::format("{} is too large", v));
     out.push_back(v);
     pos = comma + 1;
   }
   return out;
 }
 
-std::string stack_yaml(const StackSpec& s) {
+void check_stack(const StackSpec& s) {
   check(!s.dilations.empty(), "a stack needs at least one dilation");
-  if (s.kernel < 1) throw Error(fmt::format("--kernel: expected a positive size, got {}", s.kernel), Error::Kind::usage);
-  if (s.channels < 1)
-    throw Error(fmt::format("--channels: expected a positive count, got {}", s.channels), Error::Kind::usage);
-  if (s.layers < 0) throw Error(fmt::format("--layers: expected a positive count, got {}", s.layers), Error::Kind::usage);
+  const auto in_range = [](const char* option, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi)
+      throw Error(fmt::format("{}: expected an integer in [{}, {}], got {}", option, lo, hi, v), Error::Kind::usage);
+  };
+  in_range("--kernel", s.kernel, 1, kMaxStackKernel);
+  in_range("--channels", s.channels, 1, kMaxStackChannels);
+  in_range("--layers", s.layers, 0, kMaxStackLayers);
+  for (int64_t d : s.dilations) in_range("--dilations", d, 1, kMaxStackDilation);
+  const int64_t layers = s.layers > 0 ? s.layers : static_cast<int64_t>(s.dilations.size());
+  if (layers > kMaxStackLayers)
+    throw Error(fmt::format("--dilations: {} rates make {} layers; at most {}", s.dilations.size(), layers,
+                            kMaxStackLayers),
+                Error::Kind::usage);
+  const int64_t params = layers * s.kernel * s.kernel * s.channels * s.channels;
+  if (params > kMaxStackParams)
+    throw Error(fmt::format("--kernel {} --channels {} over {} layers make {} parameters; at most {} (use fewer "
+                            "channels: the receptive field does not depend on them)",
+                            s.kernel, s.channels, layers, params, kMaxStackParams),
+                Error::Kind::usage);
+}
+
+std::string stack_yaml(const StackSpec& s) {
+  check_stack(s);
   const size_t n = s.layers > 0 ? static_cast<size_t>(s.layers) : s.dilations.size();
   std::vector<int64_t> rates;
   for (size_t i = 0; i < n; ++i) rates.push_back(s.dilations[i % s.dilations.size()]);

@@ -8,7 +8,9 @@
 #include "bench/benchmark.hpp"
 #include "bench/reference_models.hpp"
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
 #include "core/context.hpp"
+#include "data/config_reader.hpp"  // kMaxImageSide
 #include "model/build.hpp"
 #include "model/load.hpp"
 
@@ -147,11 +149,16 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember(names) | CLI::ExistingFile);
   sub->add_option("--set", a.overrides, "Model parameter overrides for model files (key=value)");
   add_threads_option(*sub, a.threads);
-  sub->add_option("--warmup", a.options.warmup, "Untimed steps first (default 3)");
-  sub->add_option("--steps", a.options.steps, "Timed steps (default 10); the median is reported");
-  sub->add_option("--batch", a.options.batch, "Override the model's batch size");
-  sub->add_option("--height", a.options.height, "Override the input height");
-  sub->add_option("--width", a.options.width, "Override the input width");
+  // Bounded so that a typo is a usage error rather than an hour-long run or a failed allocation.
+  sub->add_option("--warmup", a.options.warmup, "Untimed steps first, 0 to 1000 (default 3)")->check(int_range(0, 1000));
+  sub->add_option("--steps", a.options.steps, "Timed steps, 1 to 10000 (default 10); the median is reported")
+      ->check(int_range(1, 10000));
+  sub->add_option("--batch", a.options.batch, "Override the model's batch size, 1 to 1024")
+      ->check(int_range(1, 1024));
+  sub->add_option("--height", a.options.height, fmt::format("Override the input height, 1 to {}", kMaxImageSide))
+      ->check(int_range(1, kMaxImageSide));
+  sub->add_option("--width", a.options.width, fmt::format("Override the input width, 1 to {}", kMaxImageSide))
+      ->check(int_range(1, kMaxImageSide));
   sub->add_flag("--no-fuse", a.no_fuse, "Do not fuse ReLUs into convs and batch norms");
   sub->add_flag("--torch", a.torch, "Also run bench/torch_reference.py (PyTorch) on the same models");
   sub->add_flag("--layers", a.layers, "Print the per-layer forward/backward times");

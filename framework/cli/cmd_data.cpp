@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
+#include "data/config_reader.hpp"  // kMaxSplitImages
 #include "data/class_stats.hpp"
 #include "data/data_config.hpp"
 #include "data/loader.hpp"
@@ -43,9 +45,17 @@ void show(const DataOptions& o, const std::string& output, int64_t count, uint64
   lo.prefetch = 0;
   const Loader loader(config.dataset, split, transforms, lo);
   std::vector<Sample> samples;
+  double pixels = 0;  // of the grid, before zooming
   for (int64_t i = 0; i < n; ++i) {
     const Batch b = loader.make_batch(epoch, i);
     const Dims d = b.images.dims();
+    // The samples are kept for the grid: stop before they take gigabytes (the
+    // remaining ones are estimated at this one's size; a per-batch scale varies it).
+    pixels += 2.0 * static_cast<double>(d[2] * d[3]);
+    if (pixels * static_cast<double>(n) / static_cast<double>(i + 1) > static_cast<double>(kMaxGridPixels))
+      throw Error(fmt::format("--count {}: {} samples of {}x{} make a grid of more than {} pixels; show fewer", count,
+                              n, d[2], d[3], kMaxGridPixels),
+                  Error::Kind::usage);
     Sample s(d[1], d[2], d[3]);
     s.image = b.images.to_vector();
     s.mask = b.labels;
@@ -96,19 +106,22 @@ void add_data_command(CLI::App& app) {
   static bool raw = false;
   add_common(*show_cmd, show_opts);
   show_cmd->add_option("-o,--output", output, "PNG file to write")->required();
-  show_cmd->add_option("--count", count, "Number of samples (the first of the split)")->check(CLI::PositiveNumber);
+  show_cmd->add_option("--count", count, "Number of samples (the first of the split), 1 to 1024")
+      ->check(int_range(1, 1024));
   show_cmd->add_option("--seed", seed, "Augmentation seed (as the trainer's)");
-  show_cmd->add_option("--epoch", epoch, "Epoch whose augmentation to show")->check(CLI::NonNegativeNumber);
+  show_cmd->add_option("--epoch", epoch, "Epoch whose augmentation to show")->check(int_range(0, 1'000'000));
   show_cmd->add_flag("--raw", raw, "Show samples before augmentation");
-  show_cmd->add_option("--columns", columns, "Samples per row")->check(CLI::PositiveNumber);
-  show_cmd->add_option("--zoom", zoom, "Magnification (default: images about 160 pixels)")->check(CLI::NonNegativeNumber);
+  show_cmd->add_option("--columns", columns, "Samples per row")->check(int_range(1, 1024));
+  show_cmd->add_option("--zoom", zoom, "Magnification, up to 32 (default: images about 160 pixels)")
+      ->check(int_range(0, 32));
   show_cmd->callback([] { show(show_opts, output, count, seed, epoch, raw, columns, zoom); });
 
   auto* stats_cmd = data->add_subcommand("stats", "Print class pixel frequencies and inverse-frequency weights");
   static DataOptions stats_opts;
   static int64_t limit = 0;
   add_common(*stats_cmd, stats_opts);
-  stats_cmd->add_option("--limit", limit, "Count only the first N images (default: all)")->check(CLI::NonNegativeNumber);
+  stats_cmd->add_option("--limit", limit, "Count only the first N images (default: all)")
+      ->check(int_range(0, kMaxSplitImages));
   static int threads = 0;
   add_threads_option(*stats_cmd, threads);
   stats_cmd->callback([] { stats(stats_opts, limit); });

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
 #include "eval/metrics_table.hpp"
+#include "eval/scales.hpp"
 #include "train/trained_model.hpp"
 
 namespace atrous::cli {
@@ -23,13 +25,14 @@ void add_eval_command(CLI::App& app) {
   sub->add_option("--data", a.data, "Data config (default: the one the checkpoint was trained with)");
   sub->add_option("--set", a.overrides, "Override a key of --data: --set val.count=100")->allow_extra_args(false);
   sub->add_option("--split", a.split, "val or train")->check(CLI::IsMember({"val", "train"}));
-  sub->add_option("--scales", a.scales, "Multi-scale evaluation (default: the recipe's eval.multi_scale)")
+  auto* scales = sub->add_option("--scales", a.scales, "Multi-scale evaluation, scales in (0, 4] (default: the recipe's eval.multi_scale)")
       ->delimiter(',');
   sub->add_flag("--flip", a.flip, "Also average the mirrored images' logits (default: the recipe's eval.flip)");
-  sub->add_option("--batch-size", a.batch_size, "Images per forward pass")->check(CLI::PositiveNumber);
+  sub->add_option("--batch-size", a.batch_size, "Images per forward pass, 1 to 1024")->check(int_range(1, 1024));
   sub->add_option("--format", a.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_threads_option(*sub, a.threads);
-  sub->callback([] {
+  sub->callback([scales] {
+    if (scales->count() > 0) check_scales(a.scales);
     TrainedModel model = load_trained_model(a.checkpoint);
     if (!a.overrides.empty() && a.data.empty())
       throw Error("--set needs --data (it overrides keys of that file)", Error::Kind::usage);

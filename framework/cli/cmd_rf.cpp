@@ -9,12 +9,17 @@
 #include "analysis/rf_report.hpp"
 #include "analysis/stack_model.hpp"
 #include "cli/commands.hpp"
+#include "cli/int_range.hpp"
 #include "core/error.hpp"
 #include "model/load.hpp"
 
 namespace atrous::cli {
 
 namespace {
+
+// The ERF is an average: beyond a few thousand samples it no longer changes, and
+// each sample is a forward and backward pass.
+constexpr int64_t kMaxRfSamples = 10'000;
 
 struct RfArgs {
   std::vector<std::string> models;
@@ -33,7 +38,9 @@ void run_rf(const RfArgs& a) {
   if (a.models.empty() && a.dilations.empty() && a.checkpoint.empty())
     throw Error("atrous rf: give a model file, a --checkpoint or --dilations (e.g. --dilations 1,2,4,8)",
                 Error::Kind::usage);
-  if (a.samples < 1) throw Error(fmt::format("--samples: expected at least 1, got {}", a.samples), Error::Kind::usage);
+  if (a.samples < 1 || a.samples > kMaxRfSamples)
+    throw Error(fmt::format("--samples: expected an integer in [1, {}], got {}", kMaxRfSamples, a.samples),
+                Error::Kind::usage);
   RfRequest req;
   if (!a.input.empty()) req.input = parse_shape(a.input);
   req.samples = a.samples;
@@ -46,12 +53,14 @@ void run_rf(const RfArgs& a) {
 
   // Parsed first: a typo fails before any model runs.
   std::vector<StackSpec> stacks;
-  for (const auto& text : a.dilations)
+  for (const auto& text : a.dilations) {
     stacks.push_back({.dilations = parse_dilations(text),
                       .kernel = a.kernel,
                       .layers = a.layers,
                       .channels = a.channels,
                       .relu = a.activation == "relu"});
+    check_stack(stacks.back());
+  }
 
   std::vector<RfReport> reports;
   for (const auto& file : a.models) {
@@ -96,16 +105,24 @@ void add_rf_command(CLI::App& app) {
   rf->add_option("--set", a.overrides, "Override a model parameter or key: --set width=32")->allow_extra_args(false);
   rf->add_option("--checkpoint", a.checkpoint, "Trained weights: also measure those (the model file may be omitted when the checkpoint holds the resolved run)");
   rf->add_option("--input", a.input, "Input shape CxHxW (default: large enough for the theoretical field)");
-  rf->add_option("--samples", a.samples, "Random samples averaged per map")->capture_default_str();
+  // Validated here too so that an out-of-range number is a parse error, not INT64_MAX.
+  rf->add_option("--samples", a.samples, "Random samples averaged per map")
+      ->check(int_range(1, kMaxRfSamples))
+      ->capture_default_str();
   rf->add_option("--seed", a.seed, "Seed of the random inputs and initialisations")->capture_default_str();
   rf->add_option("--sampling", a.sampling,
                  "Random weights: 'weights' (re-initialise per sample; default) or 'inputs' (one initialisation)")
       ->check(CLI::IsMember({"inputs", "weights"}));
   rf->add_option("--dilations", a.dilations, "An ad-hoc stack of convolutions with these rates, e.g. 1,2,4,8 (repeatable)")
       ->allow_extra_args(false);
-  rf->add_option("--kernel", a.kernel, "Ad-hoc stack: kernel size")->capture_default_str();
-  rf->add_option("--layers", a.layers, "Ad-hoc stack: number of layers (the rates are cycled; default: one per rate)");
-  rf->add_option("--channels", a.channels, "Ad-hoc stack: channels of every layer")->capture_default_str();
+  rf->add_option("--kernel", a.kernel, "Ad-hoc stack: kernel size")
+      ->check(int_range(1, kMaxStackKernel))
+      ->capture_default_str();
+  rf->add_option("--layers", a.layers, "Ad-hoc stack: number of layers (the rates are cycled; default: one per rate)")
+      ->check(int_range(0, kMaxStackLayers));
+  rf->add_option("--channels", a.channels, "Ad-hoc stack: channels of every layer")
+      ->check(int_range(1, kMaxStackChannels))
+      ->capture_default_str();
   rf->add_option("--activation", a.activation, "Ad-hoc stack: 'relu' after each conv, or 'none' (linear)")
       ->check(CLI::IsMember({"relu", "none"}))
       ->capture_default_str();

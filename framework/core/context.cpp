@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <thread>
 
+#include "core/error.hpp"
+
 namespace atrous {
 
 dnnl::engine& cpu_engine() {
@@ -21,7 +23,11 @@ int core_count() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-void set_threads(int n) { omp_set_num_threads(n > 0 ? n : core_count()); }
+void set_threads(int n) {
+  if (n > kMaxThreads)
+    throw Error(fmt::format("threads: expected at most {}, got {}", kMaxThreads, n), Error::Kind::usage);
+  omp_set_num_threads(n > 0 ? n : core_count());
+}
 
 int thread_count() { return omp_get_max_threads(); }
 

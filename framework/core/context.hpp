@@ -8,7 +8,13 @@ namespace atrous {
 dnnl::engine& cpu_engine();
 dnnl::stream& cpu_stream();
 
-// Sets the number of OpenMP threads oneDNN and our own loops use; n <= 0 means all cores.
+// The most threads set_threads accepts. More than the cores only oversubscribes,
+// and the OpenMP runtime crashes once it cannot create the threads (each reserves
+// a stack), so a larger count is a usage error rather than a SIGSEGV.
+inline constexpr int kMaxThreads = 256;
+
+// Sets the number of OpenMP threads oneDNN and our own loops use; n <= 0 means all
+// cores; n > kMaxThreads is a usage error.
 void set_threads(int n);
 int thread_count();
 int core_count();

@@ -12,13 +12,27 @@ std::string child_pointer(const std::string& pointer, const std::string& key) {
   return pointer + "/" + escape_pointer_token(key);
 }
 
+// Integer-valued floats (1e3) count, within int64's range so that the cast is defined.
 bool is_integer(const json& v) {
   if (v.is_number_integer()) return true;
-  return v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() == std::floor(v.get<double>());
+  if (!v.is_number_float()) return false;
+  const double d = v.get<double>();
+  return std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e18;
 }
 
 int64_t as_integer(const json& v) {
   return v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+}
+
+bool is_finite_number(const json& v) { return v.is_number() && std::isfinite(v.get<double>()); }
+
+// The value as the user wrote it; json::dump would print nan and inf as null.
+std::string value_text(const json& v) {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) return fmt::format("{}", v.get<double>());
+  if (!v.is_array()) return v.dump();
+  std::string out;
+  for (const auto& item : v) out += (out.empty() ? "" : ",") + value_text(item);  // as json::dump
+  return "[" + out + "]";
 }
 
 std::string bound_text(double min, double max) {
@@ -62,7 +76,7 @@ void ConfigReader::fail(const std::string& key, const std::string& message) cons
 }
 
 void ConfigReader::expected(const std::string& key, const std::string& what) const {
-  fail(key, fmt::format("'{}' expects {}, got {}", key_name(key), what, node_.at(key).dump()));
+  fail(key, fmt::format("'{}' expects {}, got {}", key_name(key), what, value_text(node_.at(key))));
 }
 
 bool ConfigReader::has(const std::string& key) const {
@@ -86,7 +100,8 @@ int64_t ConfigReader::get_int(const std::string& key, int64_t fallback, int64_t 
 double ConfigReader::get_number(const std::string& key, double fallback, double min, double max) const {
   if (!has(key)) return fallback;
   const json& v = at(key);
-  if (!v.is_number() || v.get<double>() < min || v.get<double>() > max) expected(key, "a number" + bound_text(min, max));
+  if (!is_finite_number(v) || v.get<double>() < min || v.get<double>() > max)
+    expected(key, "a number" + bound_text(min, max));
   return v.get<double>();
 }
 
@@ -116,17 +131,18 @@ std::string ConfigReader::get_choice(const std::string& key, const std::string& 
 }
 
 std::pair<int64_t, int64_t> ConfigReader::get_size(const std::string& key, std::pair<int64_t, int64_t> fallback,
-                                                   int64_t min) const {
+                                                   int64_t min, int64_t max) const {
   if (!has(key)) return fallback;
   const json& v = at(key);
-  const std::string what = fmt::format("an integer or a [height, width] pair, each >= {}", min);
+  const std::string what = fmt::format("an integer or a [height, width] pair, each in [{}, {}]", min, max);
+  const auto in_range = [&](const json& side) {
+    return is_integer(side) && as_integer(side) >= min && as_integer(side) <= max;
+  };
   if (is_integer(v)) {
-    if (as_integer(v) < min) expected(key, what);
+    if (!in_range(v)) expected(key, what);
     return {as_integer(v), as_integer(v)};
   }
-  if (!v.is_array() || v.size() != 2 || !is_integer(v[0]) || !is_integer(v[1]) || as_integer(v[0]) < min ||
-      as_integer(v[1]) < min)
-    expected(key, what);
+  if (!v.is_array() || v.size() != 2 || !in_range(v[0]) || !in_range(v[1])) expected(key, what);
   return {as_integer(v[0]), as_integer(v[1])};
 }
 
@@ -148,11 +164,12 @@ std::pair<double, double> ConfigReader::get_range(const std::string& key, std::p
                                                   double min, double max) const {
   if (!has(key)) return fallback;
   const json& v = at(key);
-  const std::string what =
-      fmt::format("[min, max] numbers with {} <= min <= max{}", min, std::isfinite(max) ? fmt::format(" <= {}", max) : "");
+  const std::string what = fmt::format("[min, max] numbers with {} <= min <= max{}", min,
+                                       std::isfinite(max) ? fmt::format(" <= {}", max) : "");
   json pair = v;
   if (v.is_number()) pair = json::array({v, v});
-  if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_number()) expected(key, what);
+  if (!pair.is_array() || pair.size() != 2 || !is_finite_number(pair[0]) || !is_finite_number(pair[1]))
+    expected(key, what);
   const double lo = pair[0].get<double>(), hi = pair[1].get<double>();
   if (lo < min || hi < lo || hi > max) expected(key, what);
   return {lo, hi};
@@ -166,7 +183,7 @@ std::vector<double> ConfigReader::get_numbers(const std::string& key, const std:
   std::vector<double> out;
   const json list = v.is_array() ? v : json::array({v});
   for (const auto& item : list) {
-    if (!item.is_number() || item.get<double>() < min || item.get<double>() > max) expected(key, what);
+    if (!is_finite_number(item) || item.get<double>() < min || item.get<double>() > max) expected(key, what);
     out.push_back(item.get<double>());
   }
   if (out.empty()) expected(key, what + " (not empty)");

@@ -14,6 +14,15 @@
 
 namespace atrous {
 
+// The largest image side (and crop side) a data config may ask for: a 4096×4096
+// RGB image is 200 MB as f32, and a typo such as image_size=100000 must be a
+// located error, not a failed allocation.
+inline constexpr int64_t kMaxImageSide = 4096;
+// The most images a synthetic split may hold (the loader keeps an index per image).
+inline constexpr int64_t kMaxSplitImages = 1'000'000;
+
+// Every number a reader returns is finite: nan and inf (which ConfigDoc reads as
+// numbers) are errors at their key.
 class ConfigReader {
  public:
   // The mapping at JSON pointer `pointer` of `doc` ("" is the root). A missing or
@@ -30,9 +39,9 @@ class ConfigReader {
   std::string get_string(const std::string& key, const std::string& fallback) const;
   std::string get_choice(const std::string& key, const std::string& fallback,
                          const std::vector<std::string>& choices) const;
-  // An integer n (meaning [n, n]) or a [height, width] pair, each >= min.
+  // An integer n (meaning [n, n]) or a [height, width] pair, each in [min, max].
   std::pair<int64_t, int64_t> get_size(const std::string& key, std::pair<int64_t, int64_t> fallback,
-                                       int64_t min = 1) const;
+                                       int64_t min = 1, int64_t max = kMaxImageSide) const;
   // A [lo, hi] pair with min <= lo <= hi <= max (a single number means [n, n]).
   std::pair<int64_t, int64_t> get_int_range(const std::string& key, std::pair<int64_t, int64_t> fallback,
                                             int64_t min, int64_t max = std::numeric_limits<int64_t>::max()) const;

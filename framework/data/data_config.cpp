@@ -1,5 +1,9 @@
 #include "data/data_config.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "data/config_reader.hpp"
@@ -16,6 +20,7 @@ namespace {
 // the typo check and may report errors located in the config.
 struct Pending {
   int64_t channels;
+  int64_t side;  // the largest image side; 0 when the images decide (folder)
   std::function<std::shared_ptr<const Dataset>()> make;
   std::function<void(const ConfigReader&)> check = [](const ConfigReader&) {};
 };
@@ -23,15 +28,29 @@ struct Pending {
 Pending read_dataset(const std::string& type, const ConfigReader& r) {
   if (type == "shapes") {
     auto p = ShapesDataset::read_params(r);
-    return {3, [p] { return std::make_shared<ShapesDataset>(p); }};
+    return {3, std::max(p.height, p.width), [p] { return std::make_shared<ShapesDataset>(p); }};
   }
   if (type == "fashion_scenes") {
     auto p = FashionScenesDataset::read_params(r);
-    return {p.channels, [p] { return std::make_shared<FashionScenesDataset>(p); }};
+    return {p.channels, std::max(p.height, p.width), [p] { return std::make_shared<FashionScenesDataset>(p); }};
   }
   auto p = FolderDataset::read_params(r);
-  return {3, [p] { return std::make_shared<FolderDataset>(p); },
+  return {3, 0, [p] { return std::make_shared<FolderDataset>(p); },
           [p](const ConfigReader& reader) { FolderDataset::check_root(p, reader); }};
+}
+
+// Scaling augmentation must not make an image larger than kMaxImageSide either
+// (image_size 4096 with scales up to 8 would be 12 GB per image).
+void check_scaled_side(const ConfigReader& r, const Augment& augment, int64_t side) {
+  double scale = augment.scale_range ? augment.scale_range->second : 1.0;
+  for (double s : augment.scales) scale = std::max(scale, s);
+  const auto scaled = static_cast<int64_t>(std::llround(static_cast<double>(side) * scale));
+  if (side == 0 || scaled <= kMaxImageSide) return;
+  const ConfigReader a = r.child("augment");
+  const std::string key = augment.scale_range ? "scale_range" : "scales";
+  a.fail(key, fmt::format("'{}' up to {} scales the {}-pixel images to {} pixels per side; at most {} (lower the "
+                          "scales or the image_size)",
+                          a.key_name(key), scale, side, scaled, kMaxImageSide));
 }
 
 }  // namespace
@@ -44,6 +63,7 @@ DataConfig load_data_config(const ConfigDoc& doc, const std::string& pointer) {
   Pending pending = read_dataset(type, r);
   DataConfig config;
   config.train.augment = read_augment(r.child("augment"));
+  check_scaled_side(r, config.train.augment, pending.side);
   config.train.normalize = config.val.normalize = read_normalize(r.child("normalize"), pending.channels);
   r.finish();
   pending.check(r);

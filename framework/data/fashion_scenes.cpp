@@ -20,7 +20,7 @@ constexpr int kAttempts = 25;
 
 FashionSplitParams read_split(const ConfigReader& r, const FashionSplitParams& d) {
   FashionSplitParams p;
-  p.count = r.get_int("count", d.count, 0);
+  p.count = r.get_int("count", d.count, 0, kMaxSplitImages);
   p.items = r.get_int_range("items", d.items, 0, 64);
   p.scale = r.get_range("scale", d.scale, 0.1, 16.0);
   r.finish();
@@ -64,7 +64,7 @@ FashionScenesParams FashionScenesDataset::read_params(const ConfigReader& r) {
   FashionScenesParams p;
   p.root = r.get_string("root", p.root);
   p.seed = static_cast<uint64_t>(r.get_int("seed", 0, 0));
-  std::tie(p.height, p.width) = r.get_size("image_size", {p.height, p.width}, 8);
+  std::tie(p.height, p.width) = r.get_size("image_size", {p.height, p.width}, 8, kMaxImageSide);
   p.channels = r.get_int("channels", p.channels, 1, 3);
   if (p.channels == 2) r.fail("channels", "'channels' must be 1 (grey) or 3 (grey repeated as RGB)");
   p.threshold = r.get_number("threshold", p.threshold, 0.0, 0.99);

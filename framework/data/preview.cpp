@@ -1,5 +1,7 @@
 #include "data/preview.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -31,6 +33,13 @@ Image sample_grid(const std::vector<Sample>& samples, const Normalize& normalize
   const auto count = static_cast<int64_t>(samples.size());
   columns = std::min(columns, count);
   const int64_t rows = (count + columns - 1) / columns;
+  const double pixels = static_cast<double>(gap + rows * (cell_h + gap)) *
+                        static_cast<double>(gap + columns * 2 * (cell_w + gap));
+  if (pixels > static_cast<double>(kMaxGridPixels))
+    throw Error(fmt::format("the sample grid would be {:.0f} million pixels (at most {}); show fewer samples or use a "
+                            "smaller zoom",
+                            pixels / 1e6, kMaxGridPixels / 1'000'000),
+                Error::Kind::usage);
   Image grid(gap + rows * (cell_h + gap), gap + columns * 2 * (cell_w + gap), 3, 96);
   auto paste = [&](const Image& picture, int64_t top, int64_t left) {
     for (int64_t y = 0; y < picture.height * zoom; ++y)

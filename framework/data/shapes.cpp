@@ -94,8 +94,8 @@ std::vector<float> texture_field(Rng& rng, int64_t height, int64_t width, double
 
 ShapesSplitParams read_split(const ConfigReader& r, const ShapesSplitParams& d, const std::pair<int64_t, int64_t>& objects) {
   ShapesSplitParams p;
-  p.count = r.get_int("count", d.count, 0);
-  p.size = r.get_range("size", d.size, 2.0);
+  p.count = r.get_int("count", d.count, 0, kMaxSplitImages);
+  p.size = r.get_range("size", d.size, 2.0, static_cast<double>(kMaxImageSide));
   p.objects = r.get_int_range("objects", objects, 0, 64);
   r.finish();
   return p;
@@ -147,7 +147,7 @@ ShapesDataset::ShapesDataset(ShapesParams params) : params_(std::move(params)) {
 ShapesParams ShapesDataset::read_params(const ConfigReader& r) {
   ShapesParams p;
   p.seed = static_cast<uint64_t>(r.get_int("seed", 0, 0));
-  std::tie(p.height, p.width) = r.get_size("image_size", {p.height, p.width}, 8);
+  std::tie(p.height, p.width) = r.get_size("image_size", {p.height, p.width}, 8, kMaxImageSide);
   p.classes = r.get_int("classes", p.classes, 2, kMaxShapeClasses);
   p.occlusion = r.get_number("occlusion", p.occlusion, 0.0, 0.9);
   p.noise = r.get_number("noise", p.noise, 0.0, 1.0);

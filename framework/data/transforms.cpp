@@ -119,7 +119,7 @@ Augment read_augment(const ConfigReader& r) {
                                         r.key_name("scales"), r.key_name("scale_range")));
     a.scale_range = r.get_range("scale_range", {1.0, 1.0}, 0.05, 8.0);
   }
-  if (r.has("crop")) a.crop = r.get_size("crop", {0, 0}, 1);
+  if (r.has("crop")) a.crop = r.get_size("crop", {0, 0}, 1, kMaxImageSide);
   a.flip = r.get_bool("flip", a.flip);
   a.pad = r.get_choice("pad", "mean", {"mean", "zero"}) == "mean" ? PadMode::mean : PadMode::zero;
   r.finish();
