@@ -60,10 +60,11 @@ void write_png16(const std::string& path, int64_t height, int64_t width, int col
 
 uint8_t to_8bit(uint16_t v) { return static_cast<uint8_t>(std::lround(v * 255.0 / 65535.0)); }
 
-// Values whose high byte is NOT their 8-bit value (32767 → 128, not 127), the
-// extremes, and exact 8-bit values scaled up (257·k → k).
+// Values whose high byte is NOT their 8-bit value (255 → 1, not 0; 0x10F0 →
+// 17, not 16; v = 256·h + l rounds up when l > h + 128), the extremes, values at
+// the rounding boundary, and exact 8-bit values scaled up (257·k → k).
 std::vector<uint16_t> samples(size_t n) {
-  const uint16_t special[] = {0, 65535, 32767, 32768, 384, 65407, 257 * 200, 127, 128, 65279};
+  const uint16_t special[] = {255, 0x10F0, 0, 65535, 32767, 32768, 384, 65407, 257 * 200, 200};
   std::vector<uint16_t> out(n);
   for (size_t i = 0; i < n; ++i) out[i] = i < std::size(special) ? special[i] : uint16_t((i * 7919 + 13) % 65536);
   return out;

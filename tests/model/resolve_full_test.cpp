@@ -47,29 +47,31 @@ class ResolveFull : public ::testing::TestWithParam<std::string> {};
 TEST_P(ResolveFull, SpellsOutEveryAttributeAndReloadsToTheSameNetwork) {
   testing::TempDir dir("resolve_full");
   const ResolvedModel original = load_model(zoo_model(GetParam()));
+  std::vector<ResolvedModel> written;  // the YAML file, then the JSON one
   for (const std::string ext : {".yaml", ".json"}) {
-    SCOPED_TRACE(ext);
     const std::string out = dir / (GetParam() + ext);
     const auto r = testing::run_atrous("model resolve " + zoo_model(GetParam()) + " --full -o " + out);
     ASSERT_EQ(r.code, 0) << r.out;
-    const ResolvedModel full = load_resolved_model(out);
-    // Complete: re-reading each layer's attributes applies no default any more.
-    for (const auto& layer : full.spec["layers"]) {
-      const nlohmann::json attrs = attributes_of(layer);
-      EXPECT_EQ(attributes_with_defaults(layer["type"].get<std::string>(), attrs), attrs) << layer.dump();
-    }
-    // Nothing written was changed, only defaults added.
-    ASSERT_EQ(full.spec["layers"].size(), original.spec["layers"].size());
-    for (size_t i = 0; i < original.spec["layers"].size(); ++i)
-      for (const auto& [key, value] : original.spec["layers"][i].items())
-        EXPECT_EQ(full.spec["layers"][i][key], value) << original.spec["layers"][i]["name"] << "." << key;
-    EXPECT_EQ(full_spec(original), full.spec);
-    // The same network.
-    Graph a = build_graph(original), b = build_graph(full);
-    EXPECT_EQ(a.parameter_count(), b.parameter_count());
-    EXPECT_EQ(a.shape(a.output_name()).str(), b.shape(b.output_name()).str());
-    EXPECT_EQ(logits(original, 17), logits(full, 17));
+    written.push_back(load_resolved_model(out));
   }
+  const ResolvedModel& full = written[0];
+  EXPECT_EQ(written[1].spec, full.spec);  // both formats say the same
+  EXPECT_EQ(full_spec(original), full.spec);
+  // Complete: re-reading each layer's attributes applies no default any more.
+  for (const auto& layer : full.spec["layers"]) {
+    const nlohmann::json attrs = attributes_of(layer);
+    EXPECT_EQ(attributes_with_defaults(layer["type"].get<std::string>(), attrs), attrs) << layer.dump();
+  }
+  // Nothing written was changed, only defaults added.
+  ASSERT_EQ(full.spec["layers"].size(), original.spec["layers"].size());
+  for (size_t i = 0; i < original.spec["layers"].size(); ++i)
+    for (const auto& [key, value] : original.spec["layers"][i].items())
+      EXPECT_EQ(full.spec["layers"][i][key], value) << original.spec["layers"][i]["name"] << "." << key;
+  // The same network.
+  Graph a = build_graph(original), b = build_graph(full);
+  EXPECT_EQ(a.parameter_count(), b.parameter_count());
+  EXPECT_EQ(a.shape(a.output_name()).str(), b.shape(b.output_name()).str());
+  EXPECT_EQ(logits(original, 17), logits(full, 17));
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ResolveFull, ::testing::ValuesIn(zoo()),
@@ -77,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ResolveFull, ::testing::ValuesIn(zoo()),
 
 TEST(ResolveFullDefaults, ConvAndBatchNormDefaultsAreTheConstructorsOwn) {
   const ResolvedModel m = load_model_string(
-      "name: d\ninput: {channels: 3, height: 16, width: 16}\ndense: true\nlayers:\n"
+      "name: d\ninput: {channels: 3, height: 16, width: 16}\ndense: false\nlayers:\n"
       "  - {name: c, type: conv, out: 4, dilation: 2}\n  - {name: bn, type: batchnorm}\n"
       "  - {name: p, type: maxpool, kernel: [2, 3]}\n");
   const nlohmann::json full = full_spec(m);
