@@ -188,5 +188,15 @@ TEST(PredictScores, AFailedWriteLeavesNoPartialFile) {
   EXPECT_EQ(files_in(dir), before);
 }
 
+TEST(PredictScores, AMaskToAPipeIsWrittenInPlace) {
+  TempDir dir("predict_pipe");
+  const std::string ck = make_checkpoint(dir), in = make_image(dir);
+  // run_atrous reads stdout through a pipe: renaming a file over /dev/stdout would
+  // replace it (as root) instead of writing to the pipe.
+  const auto r = run_atrous("predict " + ck + " " + in + " --raw -o /dev/stdout --threads 1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("\x89PNG\r\n", 0), 0u);
+}
+
 }  // namespace
 }  // namespace atrous
