@@ -14,6 +14,8 @@
 
 namespace atrous::cli {
 
+void add_data_export_command(CLI::App& data);  // cmd_data_export.cpp
+
 namespace {
 
 struct DataOptions {
@@ -125,6 +127,8 @@ void add_data_command(CLI::App& app) {
   static int threads = 0;
   add_threads_option(*stats_cmd, threads);
   stats_cmd->callback([] { stats(stats_opts, limit); });
+
+  add_data_export_command(*data);
 }
 
 }  // namespace atrous::cli

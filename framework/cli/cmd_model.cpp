@@ -8,6 +8,8 @@
 
 namespace atrous::cli {
 
+void add_model_resolve_command(CLI::App& model);  // cmd_model_resolve.cpp
+
 namespace {
 
 struct ModelArgs {
@@ -38,7 +40,7 @@ void add_model_command(CLI::App& app) {
   auto* model = app.add_subcommand("model", "Inspect and validate model files");
   model->require_subcommand(1);
 
-  static ModelArgs show_args, check_args, resolve_args;
+  static ModelArgs show_args, check_args;
 
   auto* show = model->add_subcommand(
       "show", "Per layer: output shape, parameters, FLOPs, receptive field and jump; then totals");
@@ -61,13 +63,7 @@ void add_model_command(CLI::App& app) {
     fmt::print(stderr, "ok: {} ({} layers, output {})\n", m.name(), m.spec["layers"].size(), out.str());
   });
 
-  auto* resolve = model->add_subcommand("resolve", "Print the resolved model as canonical JSON");
-  add_model_options(*resolve, resolve_args, true);
-  resolve->callback([] {
-    const ResolvedModel m = load(resolve_args);
-    check_model(m);
-    fmt::print("{}\n", m.spec.dump(2));
-  });
+  add_model_resolve_command(*model);
 }
 
 }  // namespace atrous::cli

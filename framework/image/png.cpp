@@ -1,10 +1,12 @@
 #include "image/png.hpp"
+#include "image/png_encode.hpp"
 
 #include <png.h>
 
 #include <csetjmp>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/error.hpp"
@@ -25,6 +27,7 @@ struct PngState {
   std::vector<png_bytep> rows;
   std::vector<png_color> colours;
   Image image;
+  std::string encoded;  // what a write produced
 
   ~PngState() {
     if (png && writing) png_destroy_write_struct(&png, &info);
@@ -73,9 +76,12 @@ Image read(const std::string& path, bool indices) {
   } else {
     if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(s->png);
     if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(s->png);
-    if (depth == 16) png_set_strip_16(s->png);
+    // 16-bit samples v become round(v · 255 / 65535), the 8-bit value they stand for
+    // (png_set_strip_16 would keep the high byte: v / 256, truncated).
+    if (depth == 16) png_set_scale_16(s->png);
     png_set_strip_alpha(s->png);
   }
+  png_set_interlace_handling(s->png);  // Adam7 files: png_read_image then returns whole rows
   png_read_update_info(s->png, s->info);
   const int channels = png_get_channels(s->png, s->info);
   const size_t row_bytes = png_get_rowbytes(s->png, s->info);
@@ -106,17 +112,22 @@ Image read(const std::string& path, bool indices) {
   return std::move(s->image);
 }
 
-void write(const std::string& path, const Image& image, const Palette* palette) {
+void append_bytes(png_structp png, png_bytep data, png_size_t size) {
+  auto* s = static_cast<PngState*>(png_get_io_ptr(png));
+  s->encoded.append(reinterpret_cast<const char*>(data), size);
+}
+void flush_nothing(png_structp) {}
+
+// `what` names the destination in error messages.
+std::string encode(const std::string& what, const Image& image, const Palette* palette) {
   check(image.height > 0 && image.width > 0 &&
             static_cast<int64_t>(image.pixels.size()) == image.height * image.width * image.channels,
-        "write_png('{}'): inconsistent image {} with {} bytes", path, image.shape_str(), image.pixels.size());
+        "write_png('{}'): inconsistent image {} with {} bytes", what, image.shape_str(), image.pixels.size());
   check(palette ? image.channels == 1 : (image.channels == 1 || image.channels == 3),
-        "write_png('{}'): {} channels cannot be written{}", path, image.channels,
+        "write_png('{}'): {} channels cannot be written{}", what, image.channels,
         palette ? " as a palette PNG (need 1)" : " (need 1 or 3)");
   auto s = std::make_unique<PngState>();
   s->writing = true;
-  s->file = std::fopen(path.c_str(), "wb");
-  if (!s->file) throw Error(fmt::format("cannot write '{}'", path));
   s->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, s.get(), on_error, on_warning);
   if (!s->png) throw Error("libpng: out of memory");
   s->info = png_create_info_struct(s->png);
@@ -129,9 +140,9 @@ void write(const std::string& path, const Image& image, const Palette* palette) 
   const size_t row_bytes = static_cast<size_t>(image.width * image.channels);
   for (size_t y = 0; y < s->rows.size(); ++y)
     s->rows[y] = const_cast<png_bytep>(image.pixels.data() + y * row_bytes);  // libpng does not write to them
-  if (setjmp(png_jmpbuf(s->png))) throw Error(fmt::format("cannot write PNG '{}': {}", path, s->message));
+  if (setjmp(png_jmpbuf(s->png))) throw Error(fmt::format("cannot write PNG '{}': {}", what, s->message));
 
-  png_init_io(s->png, s->file);
+  png_set_write_fn(s->png, s.get(), append_bytes, flush_nothing);
   const int colour = palette ? PNG_COLOR_TYPE_PALETTE : image.channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB;
   png_set_IHDR(s->png, s->info, static_cast<png_uint_32>(image.width), static_cast<png_uint_32>(image.height), 8,
                colour, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -139,10 +150,17 @@ void write(const std::string& path, const Image& image, const Palette* palette) 
   png_write_info(s->png, s->info);
   png_write_image(s->png, s->rows.data());
   png_write_end(s->png, nullptr);
+  return std::move(s->encoded);
+}
+
+void write(const std::string& path, const Image& image, const Palette* palette) {
+  const std::string bytes = encode(path, image, palette);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
+  if (!file) throw Error(fmt::format("cannot write '{}'", path));
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
+    throw Error(fmt::format("cannot write '{}': the disk may be full", path));
   // Close here so that a full disk is reported rather than lost.
-  std::FILE* f = s->file;
-  s->file = nullptr;
-  if (std::fclose(f) != 0) throw Error(fmt::format("cannot write '{}': error while closing the file", path));
+  if (std::fclose(file.release()) != 0) throw Error(fmt::format("cannot write '{}': error while closing the file", path));
 }
 
 }  // namespace
@@ -152,6 +170,10 @@ Image read_png_indices(const std::string& path) { return read(path, true); }
 void write_png(const std::string& path, const Image& image) { write(path, image, nullptr); }
 void write_png_indexed(const std::string& path, const Image& indices, const Palette& palette) {
   write(path, indices, &palette);
+}
+std::string encode_png(const Image& image) { return encode("<memory>", image, nullptr); }
+std::string encode_png_indexed(const Image& indices, const Palette& palette) {
+  return encode("<memory>", indices, &palette);
 }
 
 }  // namespace atrous

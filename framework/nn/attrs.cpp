@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "nn/attr_defaults.hpp"
 
 namespace atrous {
 
@@ -38,7 +39,9 @@ int64_t Attrs::get_int(const std::string& key) const {
 }
 
 int64_t Attrs::get_int(const std::string& key, int64_t fallback) const {
-  return has(key) ? get_int(key) : fallback;
+  if (has(key)) return get_int(key);
+  AttrDefaultsRecorder::record(key, fallback);
+  return fallback;
 }
 
 std::pair<int64_t, int64_t> Attrs::get_pair(const std::string& key) const {
@@ -50,25 +53,38 @@ std::pair<int64_t, int64_t> Attrs::get_pair(const std::string& key) const {
 }
 
 std::pair<int64_t, int64_t> Attrs::get_pair(const std::string& key, std::pair<int64_t, int64_t> fallback) const {
-  return has(key) ? get_pair(key) : fallback;
+  if (has(key)) return get_pair(key);
+  AttrDefaultsRecorder::record(key, fallback.first == fallback.second
+                                        ? nlohmann::json(fallback.first)
+                                        : nlohmann::json::array({fallback.first, fallback.second}));
+  return fallback;
 }
 
 double Attrs::get_float(const std::string& key, double fallback) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    AttrDefaultsRecorder::record(key, fallback);
+    return fallback;
+  }
   const auto& v = at(key);
   if (!v.is_number()) fail(key, "a number");
   return v.get<double>();
 }
 
 bool Attrs::get_bool(const std::string& key, bool fallback) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    AttrDefaultsRecorder::record(key, fallback);
+    return fallback;
+  }
   const auto& v = at(key);
   if (!v.is_boolean()) fail(key, "true or false");
   return v.get<bool>();
 }
 
 std::string Attrs::get_string(const std::string& key, const std::string& fallback) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    AttrDefaultsRecorder::record(key, fallback);
+    return fallback;
+  }
   const auto& v = at(key);
   if (!v.is_string()) fail(key, "a string");
   return v.get<std::string>();

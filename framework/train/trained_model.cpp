@@ -23,7 +23,7 @@ TrainedModel load_trained_model(const std::string& checkpoint_path) {
   return m;
 }
 
-std::vector<uint8_t> predict_image(TrainedModel& model, const Image& image, const EvalPasses& passes) {
+Tensor predict_logits(TrainedModel& model, const Image& image, const EvalPasses& passes) {
   const int64_t channels = model.graph.shape("input").c;
   Sample s(channels, image.height, image.width);
   for (int64_t y = 0; y < image.height; ++y)
@@ -38,7 +38,11 @@ std::vector<uint8_t> predict_image(TrainedModel& model, const Image& image, cons
     }
   normalize_sample(s, model.run.data.val.normalize);
   const Tensor x = Tensor::from_plain({1, channels, s.height, s.width}, s.image);
-  return argmax_labels(infer_logits(model.graph, x, passes));
+  return infer_logits(model.graph, x, passes);
+}
+
+std::vector<uint8_t> predict_image(TrainedModel& model, const Image& image, const EvalPasses& passes) {
+  return argmax_labels(predict_logits(model, image, passes));
 }
 
 }  // namespace atrous

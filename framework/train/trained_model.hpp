@@ -21,8 +21,11 @@ struct TrainedModel {
 
 TrainedModel load_trained_model(const std::string& checkpoint_path);
 
-// Labels (H×W) for an 8-bit image: channels adapted to the model's (grey
-// repeated, RGB averaged), normalised as the run's validation data.
+// The logits (plain 1×K×H×W, averaged over `passes` as evaluation does) for an 8-bit
+// image: channels adapted to the model's (grey repeated, RGB averaged), normalised
+// as the run's validation data.
+Tensor predict_logits(TrainedModel& model, const Image& image, const EvalPasses& passes);
+// Labels (H×W): the argmax of predict_logits.
 std::vector<uint8_t> predict_image(TrainedModel& model, const Image& image, const EvalPasses& passes);
 
 }  // namespace atrous
