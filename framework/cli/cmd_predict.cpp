@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "data/config_reader.hpp"
 #include "eval/argmax.hpp"
+#include "eval/scales.hpp"
 #include "image/palette.hpp"
 #include "image/png_encode.hpp"
 #include "train/atomic_file.hpp"
@@ -50,7 +52,8 @@ void add_predict_command(CLI::App& app) {
   sub->add_option("input", a.input, "Image (PNG, 8 or 16 bits, or JPEG)")->required();
   sub->add_option("-o,--output", a.output, "Output PNG (default: INPUT_mask.png)");
   sub->add_flag("--raw", a.raw, "Write the class indices as a greyscale PNG instead of colours");
-  sub->add_option("--scales", a.scales, "Multi-scale inference: average logits over these scales")->delimiter(',');
+  sub->add_option("--scales", a.scales, "Multi-scale inference: average logits over these scales, in (0, 4]")
+      ->delimiter(',');
   sub->add_flag("--flip", a.flip, "Also average the mirrored image's logits");
   sub->add_option("--logits", a.logits,
                   "Also write the logits the mask is the argmax of (averaged over --scales/--flip), float32 "
@@ -59,11 +62,21 @@ void add_predict_command(CLI::App& app) {
                   "Also write the softmax of those logits (sigmoid for a 1-channel model), same formats");
   add_threads_option(*sub, a.threads);
   sub->callback([] {
-    // Bad file names fail before the model runs.
+    // Bad file names and scales fail before the model runs.
+    check_scales(a.scales);
     if (!a.logits.empty()) score_format(a.logits, "--logits");
     if (!a.probabilities.empty()) score_format(a.probabilities, "--probabilities");
     TrainedModel model = load_trained_model(a.checkpoint);
     const Image image = read_image(a.input);
+    // An upscaled pass must stay within the largest image a data config may ask for (or the image itself):
+    // a 4000-pixel photo at --scales 4 would need tens of GB of activations.
+    for (double s : a.scales) {
+      const double longest = static_cast<double>(std::max(image.height, image.width));
+      if (s > 1.0 && longest * s > static_cast<double>(std::max<int64_t>(kMaxImageSide, static_cast<int64_t>(longest))))
+        throw Error(fmt::format("--scales: {} would resize '{}' ({}x{}) past {} pixels a side; use a smaller scale",
+                                s, a.input, image.width, image.height, kMaxImageSide),
+                    Error::Kind::usage);
+    }
     const Tensor logits = predict_logits(model, image, {a.scales, a.flip});
     const auto labels = argmax_labels(logits);
     std::string out = a.output;

@@ -147,6 +147,18 @@ TEST(PredictScores, MultiScaleFlipLogitsAreTheAveragedOnesTheMaskIsArgmaxOf) {
   EXPECT_GT(single_diff, 1e-4);
 }
 
+TEST(PredictScores, BadScalesAreUsageErrorsBeforeTheModelRuns) {
+  TempDir dir("predict_scales");
+  const std::string ck = make_checkpoint(dir), in = make_image(dir);
+  // 0, negative, non-finite and huge scales used to produce a mask (or a bare bad_alloc at 1000).
+  for (const std::string scales : {"0", "-1", "nan", "inf", "1000", "1,1"}) {
+    const auto r = run_atrous("predict " + ck + " " + in + " -o " + (dir / "mask.png") + " --scales " + scales);
+    EXPECT_EQ(r.code, 2) << scales << ": " << r.out;
+    EXPECT_NE(r.out.find("--scales"), std::string::npos) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "mask.png")) << scales;
+  }
+}
+
 TEST(PredictScores, UnknownExtensionIsAUsageErrorBeforeAnythingIsWritten) {
   TempDir dir("predict_ext");
   const std::string ck = make_checkpoint(dir), in = make_image(dir);
