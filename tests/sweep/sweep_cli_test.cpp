@@ -1,6 +1,7 @@
 // `atrous sweep` through the binary against hostile input: a grid whose product
 // is huge, paths that need shell quoting, SIGHUP, and a sweep killed outright
 // (its workers must not outlive it).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -88,8 +89,9 @@ pid_t start_sweep(const std::string& spec, const std::string& db, const std::str
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
-    std::freopen(log.c_str(), "w", stdout);
-    std::freopen(log.c_str(), "a", stderr);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);  // one file offset for both
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
     ::execl(ATROUS_BINARY, ATROUS_BINARY, "sweep", spec.c_str(), "--threads", "1", "--db", db.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);

@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
+#include <limits>
 
 #include "../data/data_test_support.hpp"
 #include "train/checkpoint.hpp"
