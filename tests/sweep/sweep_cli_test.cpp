@@ -19,7 +19,12 @@
 #include "../data/data_test_support.hpp"
 #include "../support/cli.hpp"
 #include "store/store.hpp"
+#include "sweep/backend.hpp"
+#include "sweep/plan.hpp"
 #include "sweep/shell_quote.hpp"
+#include "sweep/sweep_runner.hpp"
+#include "sweep/worker.hpp"
+#include "train/trainer.hpp"
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
@@ -168,6 +173,58 @@ TEST(SweepCli, AWorkerDoesNotOutliveAKilledSweep) {
   ASSERT_TRUE(ended) << "worker " << worker << " outlived the sweep";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << status;  // worker_exit_interrupted
   EXPECT_EQ(only_run(db).status, store::RunStatus::interrupted) << only_run(db).error;
+}
+
+class NoBackend : public Backend {
+ public:
+  void execute(const std::vector<std::string>&, const LaunchPlan&) override {}
+};
+
+class StopAtStep : public TrainObserver {
+ public:
+  explicit StopAtStep(int64_t step) : step_(step) {}
+  void on_step(const StepReport& r) override { done_ = r.step + 1; }
+  bool should_stop() override { return done_ >= step_; }
+
+ private:
+  int64_t step_, done_ = 0;
+};
+
+// A run that failed because its interrupted session left a truncated
+// last.safetensors (and a temporary of a writer killed at its rename) failed again
+// at every --retry-failed: now the worker resumes from best.safetensors, removes the
+// dead writer's temporary, and says both in the run's logs.
+TEST(SweepCli, RetryFailedRecoversARunWithATruncatedCheckpoint) {
+  TempDir dir("sweep_retry");
+  const std::string spec = dir.write("t.yaml", experiment(2)), db = dir / "r.db";
+  const SweepPlan plan = load_sweep_plan(spec);
+  SweepOptions o;
+  o.db_path = db;
+  NoBackend nothing;
+  run_sweep(plan, o, nothing);  // recorded, queued
+  const std::string id = plan.runs.at(0).id, folder = run_dir(db, id);
+  TrainOptions t;
+  t.out_dir = folder;
+  t.progress = ProgressMode::none;
+  StopAtStep stop(3);  // 2 steps per epoch: best at step 2, last at step 3
+  ASSERT_EQ(train_run(plan.runs[0].config, t, &stop).status, "interrupted");
+  fs::resize_file(fs::path(folder) / "last.safetensors", 50);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  const std::string stale = "last.safetensors.tmp-" + std::to_string(child) + "-0";
+  dir.write("runs/" + id + "/" + stale, "partial");
+  store::Store::open(db).set_status(id, store::RunStatus::failed, "the earlier failure");
+
+  const auto r = run_atrous("sweep " + spec + " --threads 1 --db " + db + " --retry-failed");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(only_run(db).status, store::RunStatus::done) << only_run(db).error;
+  EXPECT_FALSE(fs::exists(fs::path(folder) / stale));
+  const std::string worker_log = slurp(folder + "/worker.log"), train_log = slurp(folder + "/train.log");
+  EXPECT_TRUE(contains(worker_log, "note: resumed from best.safetensors at step 2 instead of last.safetensors"))
+      << worker_log;
+  EXPECT_TRUE(contains(train_log, "note: removed " + stale)) << train_log;
+  EXPECT_TRUE(contains(train_log, "resumed at step 2")) << train_log;
 }
 
 }  // namespace
