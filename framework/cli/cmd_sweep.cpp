@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "store/store.hpp"
 #include "sweep/local_backend.hpp"
+#include "sweep/shell_quote.hpp"
 #include "sweep/stop_signal.hpp"
 #include "sweep/sweep_runner.hpp"
 
@@ -33,13 +34,16 @@ void add_sweep_command(CLI::App& app) {
       double total = 0;
       int unknown = 0;
       fmt::print("{}", format_table(plan_table(plan, db, &total, &unknown), f));
-      if (f == TableFormat::table)
+      if (f == TableFormat::table) {
         fmt::print("{} runs; estimated cost {}{}\n", plan.runs.size(), unknown == static_cast<int>(plan.runs.size())
                                                                           ? "unknown"
                                                                           : format_duration(total),
                    unknown > 0 && unknown < static_cast<int>(plan.runs.size())
                        ? fmt::format(" + {} run(s) of unknown cost", unknown)
                        : "");
+        fmt::print("run it: atrous sweep {} --db {}{}{}\n", shell_quote(experiment), shell_quote(db),
+                   jobs > 1 ? fmt::format(" --jobs {}", jobs) : "", threads > 0 ? fmt::format(" --threads {}", threads) : "");
+      }
       return;
     }
     install_stop_handlers();
@@ -64,7 +68,8 @@ void add_sweep_command(CLI::App& app) {
     }
     if (!out.all_done())
       throw Error(fmt::format("{} of {} runs done, {} failed, {} interrupted, {} other (atrous status {} --db {})",
-                              out.done, plan.runs.size(), out.failed, out.interrupted, out.other, plan.spec.name, db));
+                              out.done, plan.runs.size(), out.failed, out.interrupted, out.other,
+                              shell_quote(plan.spec.name), shell_quote(db)));
   });
 }
 

@@ -75,6 +75,7 @@ void add_train_command(CLI::App& app) {
     fmt::print(stderr, "training {} on {} -> {}\n", run.model.name(), run.data.dataset->type(), o.out_dir);
     SignalStop stop;
     const TrainResult r = train_run(run, o, &stop);
+    for (const auto& note : r.notes) fmt::print(stderr, "note: {}\n", note);
     if (a.format == "json") {
       nlohmann::json j = r.to_json();
       j["out_dir"] = o.out_dir;

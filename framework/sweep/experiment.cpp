@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "core/error.hpp"
@@ -223,7 +224,44 @@ std::string PlannedRun::label() const {
   return s + fmt::format(" seed={}", seed);
 }
 
+namespace {
+
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<int64_t>::max() : product;
+}
+
+std::string count_text(int64_t n) {
+  return n == std::numeric_limits<int64_t>::max() ? "more than 9.2e18" : std::to_string(n);
+}
+
+}  // namespace
+
+int64_t planned_run_count(const ExperimentSpec& spec) {
+  int64_t n = saturating_mul(static_cast<int64_t>(spec.variants.size()), static_cast<int64_t>(spec.seeds.size()));
+  for (const auto& axis : spec.grid) n = saturating_mul(n, static_cast<int64_t>(axis.values.size()));
+  return n;
+}
+
 std::vector<PlannedRun> expand(const ExperimentSpec& spec) {
+  // Counted before anything is allocated: a few short axes multiply to millions.
+  if (const int64_t total = planned_run_count(spec); total > kMaxPlannedRuns) {
+    int64_t points = 1;
+    std::string axes;
+    for (const auto& axis : spec.grid) {
+      points = saturating_mul(points, static_cast<int64_t>(axis.values.size()));
+      axes += fmt::format("{}{} {}", axes.empty() ? "" : " × ", axis.key, axis.values.size());
+    }
+    // Blame the grid when there is one, else the longer of the other two lists.
+    const std::string where = !spec.grid.empty()                          ? "/grid"
+                              : spec.seeds.size() > spec.variants.size() ? "/seeds"
+                                                                          : "/variants";
+    spec.fail(where, fmt::format("the spec plans {} runs: {} variant(s) × {} grid point(s){} × {} seed(s); at most {} "
+                                 "runs are allowed in one sweep (shorten the grid, variants or seeds, or split the "
+                                 "experiment into several specs)",
+                                 count_text(total), spec.variants.size(), count_text(points),
+                                 axes.empty() ? "" : " (" + axes + ")", spec.seeds.size(), kMaxPlannedRuns));
+  }
   // Grid points: the cartesian product, the last axis varying fastest.
   std::vector<std::map<std::string, nlohmann::json>> points{{}};
   for (const auto& axis : spec.grid) {

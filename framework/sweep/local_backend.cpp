@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,24 +29,61 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// fork + exec rather than posix_spawn, for one call in between: the child asks
+// the kernel to send it SIGTERM when the sweep dies (PR_SET_PDEATHSIG), so that a
+// sweep killed by SIGKILL, or by a signal it cannot catch, leaves no worker running
+// unsupervised; the worker checkpoints and records itself interrupted. Between fork
+// and exec the child makes only async-signal-safe calls (the parent may have
+// threads). An exec failure comes back through a close-on-exec pipe.
 pid_t spawn_worker(const std::string& exe, const std::string& db, const std::string& run, int threads) {
   const std::string dir = run_dir(db, run);
   fs::create_directories(dir);
   const std::string log = (fs::path(dir) / "worker.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // The worker's own output (progress, errors) goes beside its run; the sweep prints one line per run.
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   const std::string t = std::to_string(threads);
   std::vector<std::string> args = {exe, "worker", "--db", db, "--run", run, "--threads", t};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw Error(fmt::format("cannot start a worker ({}): {}", exe, std::strerror(rc)));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    throw Error(fmt::format("cannot start a worker: pipe: {}", std::strerror(errno)));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    throw Error(fmt::format("cannot start a worker: fork: {}", std::strerror(err)));
+  }
+  if (pid == 0) {
+    ::close(report[0]);
+    const auto die = [&](int err) {
+      (void)!::write(report[1], &err, sizeof err);
+      ::_exit(127);
+    };
+    // The sweep's stop handlers would only set a flag in this copy of it, and exec
+    // then forgets it: until exec, a stop signal must end the child.
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) die(errno);
+    if (::getppid() != parent) ::_exit(127);  // the sweep died before prctl took effect
+    // The worker's own output (progress, errors) goes beside its run; the sweep prints one line per run.
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) die(errno);
+    if (::dup2(fd, STDOUT_FILENO) < 0 || ::dup2(fd, STDERR_FILENO) < 0) die(errno);
+    if (fd > STDERR_FILENO) ::close(fd);
+    ::execve(exe.c_str(), argv.data(), environ);
+    die(errno);
+  }
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do n = ::read(report[0], &err, sizeof err);
+  while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n > 0) {
+    ::waitpid(pid, nullptr, 0);
+    throw Error(fmt::format("cannot start a worker ({}): {}", exe, std::strerror(err)));
+  }
   return pid;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
-// Runs workers as child processes of this one (posix_spawn of /proc/self/exe),
+// Runs workers as child processes of this one (fork + exec of /proc/self/exe),
 // `jobs` at a time, each with threads max(1, budget / jobs).
 //
 // A child killed by a signal (or exiting abnormally) while its run is still
 // 'running' in the database leaves a record behind: failed with "worker killed by
-// signal N", or interrupted when the sweep itself is stopping. On SIGINT/SIGTERM
-// the children get SIGTERM, checkpoint and exit; no new run starts.
+// signal N", or interrupted when the sweep itself is stopping. On SIGINT, SIGTERM
+// or SIGHUP the children get SIGTERM, checkpoint and exit; no new run starts. A
+// sweep that dies without stopping them (SIGKILL) takes them along: each child
+// gets SIGTERM from the kernel when its parent dies (PR_SET_PDEATHSIG).
 #include "sweep/backend.hpp"
 
 namespace atrous {

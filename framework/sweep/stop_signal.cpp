@@ -19,6 +19,9 @@ void install_stop_handlers() {
   g_signal = 0;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // A closed terminal or ssh session: without this a sweep dies at once and leaves
+  // its workers running unsupervised.
+  std::signal(SIGHUP, on_stop_signal);
 }
 
 bool stop_requested() { return g_signal != 0; }

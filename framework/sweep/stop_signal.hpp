@@ -1,5 +1,5 @@
 #pragma once
-// SIGINT/SIGTERM as a polled flag: a sweep and its workers stop gracefully
+// SIGINT/SIGTERM/SIGHUP as a polled flag: a sweep and its workers stop gracefully
 // (checkpoint, mark interrupted) instead of dying mid-write. The first signal
 // sets the flag; the handler then restores the default action, so a second
 // Ctrl-C kills at once.

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "store/store.hpp"
+#include "sweep/shell_quote.hpp"
 #include "train/progress.hpp"
 #include "train/trainer.hpp"
 
@@ -57,9 +58,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
   if (options.report)
     for (const auto& [id, other] : out.foreign)
       options.report(fmt::format("note: run {} has the same resolved config as a run of experiment '{}' and stays "
-                                 "recorded there; `atrous report {}` lists it as missing (make the specs differ, e.g. "
-                                 "in seeds, to run it here too)",
-                                 id, other, spec.name));
+                                 "recorded there; `atrous report {} --db {}` lists it as missing (make the specs "
+                                 "differ, e.g. in seeds, to run it here too)",
+                                 id, other, shell_quote(spec.name), shell_quote(options.db_path)));
   LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report};
   if (!out.launched.empty()) backend.execute(out.launched, launch);
 

@@ -109,6 +109,7 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
       return it == sums.end() ? 0.0 : it->second;
     }();
     const TrainResult r = train_run(run, o, &observer);
+    for (const auto& note : r.notes) fmt::print(stderr, "run {}: note: {}\n", run_id, note);
 
     std::map<std::string, double> summaries;
     const auto classes = run.data.dataset->class_names();

@@ -6,6 +6,8 @@
 // itself survives a power loss.
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace atrous {
 
@@ -28,5 +30,19 @@ class AtomicFile {
   int fd_ = -1;
   bool committed_ = false;
 };
+
+// The whole file at once through AtomicFile (config.json, a rewritten metrics.jsonl).
+void write_file_atomically(const std::string& path, std::string_view text);
+
+// Appends `text` (a log or metrics line) and fsyncs, so that a full disk or an I/O
+// error is an Error naming the file and the failing call instead of a silently
+// short file (std::ofstream swallows them). Creates the file when absent.
+void append_to_file(const std::string& path, std::string_view text);
+
+// Removes the "<name>.tmp-<pid>-<n>" files in `dir` that AtomicFile left behind
+// when its process was killed between creating and renaming them, but only those
+// whose pid is no longer alive on this machine (a live writer's file is kept; so is
+// this process's own). Returns the names removed.
+std::vector<std::string> remove_stale_temporaries(const std::string& dir);
 
 }  // namespace atrous

@@ -12,9 +12,12 @@
 #include "eval/argmax.hpp"
 #include "image/png.hpp"
 #include "model/build.hpp"
+#include "train/atomic_file.hpp"
 #include "train/checkpoint.hpp"
+#include "train/divergence.hpp"
 #include "train/evaluate.hpp"
 #include "train/prediction_panel.hpp"
+#include "train/run_state.hpp"
 #include "train/schedule.hpp"
 #include "train/train_step.hpp"
 
@@ -50,77 +53,18 @@ LossConfig loss_config(const RunConfig& run) {
   return loss;
 }
 
-// What, besides parameters and optimizer state, a resumed run needs.
-struct RunState {
-  int64_t step = 0;
-  double loss_sum = 0, ce_sum = 0, dice_sum = 0;  // the running epoch's
-  int64_t loss_count = 0;
-  double best_value = -std::numeric_limits<double>::infinity();
-  nlohmann::json best_record;  // null until a validation ran
-};
-
-std::string exact(double v) { return fmt::format("{}", v); }  // shortest text that reads back to v
-
-void save_state(const std::string& path, Graph& graph, TrainStep& ts, const RunConfig& run, const RunState& s,
-                int64_t batches_per_epoch) {
-  Checkpoint ck;
-  add_parameters(ck, graph);
-  const auto params = graph.params();
-  add_optimizer_state(ck, ts.optimizer(), params);
-  ck.set_step(s.step);
-  ck.metadata["epoch"] = std::to_string(s.step / batches_per_epoch);
-  ck.metadata["run"] = run.canonical();
-  ck.metadata["epoch_loss_sum"] = exact(s.loss_sum);
-  ck.metadata["epoch_ce_sum"] = exact(s.ce_sum);
-  ck.metadata["epoch_dice_sum"] = exact(s.dice_sum);
-  ck.metadata["epoch_loss_count"] = std::to_string(s.loss_count);
-  if (!s.best_record.is_null()) {
-    ck.metadata["best_value"] = exact(s.best_value);
-    ck.metadata["best_record"] = s.best_record.dump();
-  }
-  save_checkpoint(path, ck);
-}
-
-RunState load_state(const std::string& path, Graph& graph, TrainStep& ts, const RunConfig& run) {
-  const Checkpoint ck = load_checkpoint(path);
-  const auto meta = [&](const std::string& key) {
-    const auto it = ck.metadata.find(key);
-    if (it == ck.metadata.end()) throw Error(fmt::format("{}: not a training checkpoint (no metadata '{}')", path, key));
-    return it->second;
-  };
-  if (meta("run") != run.canonical())
-    throw Error(fmt::format("{}: cannot resume: the checkpoint belongs to a different run configuration "
-                            "(compare its metadata 'run' with config.json)",
-                            path),
-                Error::Kind::usage);
-  load_parameters(graph, ck);
-  const auto params = graph.params();
-  load_optimizer_state(ts.optimizer(), params, ck);
-  RunState s;
-  s.step = ck.step();
-  s.loss_sum = std::stod(meta("epoch_loss_sum"));
-  s.ce_sum = std::stod(meta("epoch_ce_sum"));
-  s.dice_sum = std::stod(meta("epoch_dice_sum"));
-  s.loss_count = std::stoll(meta("epoch_loss_count"));
-  if (ck.metadata.count("best_record")) {
-    s.best_value = std::stod(meta("best_value"));
-    s.best_record = nlohmann::json::parse(meta("best_record"));
-  }
-  return s;
-}
-
 // Keeps the metrics lines up to `step` (a resumed run rewrites what came after its checkpoint).
 void truncate_metrics(const std::string& path, int64_t step) {
   std::ifstream in(path);
-  if (!in) return;
+  if (!in) return write_file_atomically(path, "");
   std::string kept, line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("step", int64_t{0}) <= step) kept += line + "\n";
+    if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{0}) <= step) kept += line + "\n";
   }
   in.close();
-  std::ofstream(path, std::ios::trunc) << kept;
+  write_file_atomically(path, kept);
 }
 
 void write_predictions(Graph& graph, const RunConfig& run, const EvalPasses& passes, int64_t count,
@@ -169,6 +113,7 @@ nlohmann::json TrainResult::to_json() const {
                       {"wall_seconds", wall_seconds}, {"train_img_per_s", train_img_per_s},
                       {"final", final_metrics}, {"best", best_metrics}};
   if (failed_step >= 0) j["failed_step"] = failed_step;
+  if (!notes.empty()) j["notes"] = notes;
   return j;
 }
 
@@ -192,27 +137,37 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
 
   const std::string last_path = out + "/last.safetensors", best_path = out + "/best.safetensors";
   const std::string metrics_path = out + "/metrics.jsonl";
+  // Every file of the run is written with its errors checked (a full disk fails
+  // the run naming the file, rather than leaving an empty config.json).
+  const std::string log_path = out + "/train.log";
+  const auto log = [&](const std::string& line) { append_to_file(log_path, line + "\n"); };
+  std::vector<std::string> notes;
+  for (const auto& name : remove_stale_temporaries(out))
+    notes.push_back(fmt::format("removed {}, a temporary file left by a killed process", name));
   RunState state;
-  if (options.resume && fs::exists(last_path)) {
-    state = load_state(last_path, graph, ts, run);
-    truncate_metrics(metrics_path, state.step);
+  if (options.resume) {
+    ResumedState resumed = resume_run_state(out, graph, ts, run);
+    notes.insert(notes.end(), resumed.notes.begin(), resumed.notes.end());
+    state = resumed.state;
+    if (resumed.from.empty()) write_file_atomically(metrics_path, "");
+    else truncate_metrics(metrics_path, state.step);
   } else {
-    std::ofstream(metrics_path, std::ios::trunc);
+    write_file_atomically(metrics_path, "");
   }
-  std::ofstream(out + "/config.json", std::ios::trunc) << run.resolved.dump(2) << "\n";
-  std::ofstream log(out + "/train.log", std::ios::app);
-  std::ofstream metrics_file(metrics_path, std::ios::app);
+  write_file_atomically(out + "/config.json", run.resolved.dump(2) + "\n");
+  const auto params = graph.params();
 
   Loader loader(run.data.dataset, Split::train, run.data.train, train_loader_options(run));
   loader.seek(state.step / len.batches_per_epoch, state.step % len.batches_per_epoch);
   Progress progress(options.progress, len.steps, len.epochs, state.step);
   const int64_t first_step = state.step;
-  log << fmt::format("run {} ({}), {} steps in {} epochs of {} batches, {} threads{}\n", run.model.name(),
-                     run.hash(), len.steps, len.epochs, len.batches_per_epoch, thread_count(),
-                     first_step > 0 ? fmt::format(", resumed at step {}", first_step) : "");
-  log.flush();
+  log(fmt::format("run {} ({}), {} steps in {} epochs of {} batches, {} threads{}", run.model.name(), run.hash(),
+                  len.steps, len.epochs, len.batches_per_epoch, thread_count(),
+                  first_step > 0 ? fmt::format(", resumed at step {}", first_step) : ""));
+  for (const auto& note : notes) log("note: " + note);
 
   TrainResult result;
+  result.notes = notes;
   double train_seconds = 0;
   int64_t images = 0;
   auto rate = [&] { return train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0; };
@@ -230,6 +185,16 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
       result.reason = fmt::format("the loss is {} at step {} (epoch {}, learning rate {:g}); the parameters have "
                                   "diverged, lower the learning rate",
                                   v.total, state.step, epoch + 1, lr);
+      break;
+    }
+    // A diverged run can keep a finite loss for a while (NaN weights behind a ReLU,
+    // a saturated softmax): the parameters themselves are checked after each update.
+    if (const auto bad = find_non_finite(params)) {
+      result.status = "failed";
+      result.failed_step = state.step;
+      result.reason = fmt::format("{} after the update at step {} (epoch {}, learning rate {:g}, loss {:g}); the "
+                                  "parameters have diverged, lower the learning rate",
+                                  bad->describe(), state.step, epoch + 1, lr, v.total);
       break;
     }
     state.loss_sum += v.total;
@@ -265,25 +230,23 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
           state.best_record = record;
         }
         write_predictions(graph, run, eval.passes, options.predictions, out + "/predictions");
-        metrics_file << record.dump() << "\n";
-        metrics_file.flush();
+        append_to_file(metrics_path, record.dump() + "\n");
       }
       result.final_metrics = record;
       progress.message(summary);
-      log << summary << "\n";
-      log.flush();
+      log(summary);
       if (observer) observer->on_epoch(epoch + 1, state.step, record);
       if (is_best) {
-        save_state(best_path, graph, ts, run, state, len.batches_per_epoch);
+        save_run_state(best_path, graph, ts, run, state, len.batches_per_epoch);
         if (observer) observer->on_checkpoint(best_path, true);
       }
       if ((epoch + 1) % recipe.checkpoint.every == 0 || final) {
-        save_state(last_path, graph, ts, run, state, len.batches_per_epoch);
+        save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
         if (observer) observer->on_checkpoint(last_path, false);
       }
     }
     if (observer && state.step < len.steps && observer->should_stop()) {
-      save_state(last_path, graph, ts, run, state, len.batches_per_epoch);
+      save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
       observer->on_checkpoint(last_path, false);
       result.status = "interrupted";
       result.reason = fmt::format("stopped at step {} of {}; resume to continue", state.step, len.steps);
@@ -296,9 +259,8 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   result.train_img_per_s = rate();
   if (first_step == len.steps && result.final_metrics.is_null()) result.final_metrics = state.best_record;
-  log << fmt::format("{}{}{} after {} steps, {:.1f} s, {:.1f} img/s\n", result.status,
-                     result.reason.empty() ? "" : ": ", result.reason, result.steps, result.wall_seconds,
-                     result.train_img_per_s);
+  log(fmt::format("{}{}{} after {} steps, {:.1f} s, {:.1f} img/s", result.status, result.reason.empty() ? "" : ": ",
+                  result.reason, result.steps, result.wall_seconds, result.train_img_per_s));
   return result;
 }
 

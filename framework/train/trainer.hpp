@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "eval/metrics.hpp"
 #include "train/loss.hpp"
@@ -57,7 +58,8 @@ class TrainObserver {
 struct TrainResult {
   std::string status = "done";  // done | failed | interrupted
   std::string reason;           // why it failed or stopped
-  int64_t failed_step = -1;     // the step whose loss was not finite
+  int64_t failed_step = -1;     // the step whose loss or updated parameters were not finite
+  std::vector<std::string> notes;  // what the run did about its folder: checkpoints passed over, temporaries removed
   nlohmann::json final_metrics;  // the last epoch's metrics record (see on_epoch)
   nlohmann::json best_metrics;   // the record with the best checkpoint.best_metric
   std::optional<Metrics> final_val;  // the last validation metrics, for tables

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "sweep/experiment.hpp"
@@ -145,6 +148,48 @@ TEST_F(ExperimentSpecTest, ExperimentNamesAreSafeFileNames) {
   }
   for (const std::string& good : std::vector<std::string>{"ex4_ablation", "abl-2.v1", "A9", std::string(64, 'a')})
     EXPECT_EQ(error_of("name: " + good + "\n" + rest), "") << good;
+}
+
+// Seven axes of ten values are 10^7 runs: counted before expanding (a 7 GB plan
+// and a bad_alloc otherwise), refused as a usage error located at the grid that
+// names every factor. Twenty axes overflow int64: the count saturates.
+TEST_F(ExperimentSpecTest, HugeGridsAreRefusedBeforeExpanding) {
+  const auto grid = [](int axes) {
+    std::string g = "grid:\n";
+    for (int a = 0; a < axes; ++a) g += fmt::format("  train.k{}: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n", a);
+    return g;
+  };
+  const auto spec = load_experiment(exp(std::string(kBase) + "variants:\n  fcn: {}\n" + grid(7) + "seeds: [1, 2]\n"));
+  EXPECT_EQ(planned_run_count(spec), 20000000);
+  try {
+    expand(spec);
+    FAIL() << "expanded 2e7 runs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::usage);
+    const std::string m = e.what();
+    EXPECT_NE(m.find("e.yaml:6:1: the spec plans 20000000 runs: 1 variant(s) × 10000000 grid point(s) (train.k0 10 × "),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("× 2 seed(s); at most 10000 runs"), std::string::npos) << m;
+  }
+  const auto overflowing = load_experiment(exp(std::string(kBase) + "variants:\n  fcn: {}\n" + grid(20)));
+  EXPECT_EQ(planned_run_count(overflowing), std::numeric_limits<int64_t>::max());
+  try {
+    expand(overflowing);
+    FAIL() << "expanded 1e20 runs";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("plans more than 9.2e18 runs"), std::string::npos) << e.what();
+  }
+  // Without a grid, the longer list is blamed: here the seeds.
+  std::string seeds = "seeds: [0";
+  for (int s = 1; s <= kMaxPlannedRuns; ++s) seeds += fmt::format(", {}", s);
+  const auto many_seeds = load_experiment(exp(std::string(kBase) + "variants:\n  fcn: {}\n" + seeds + "]\n"));
+  try {
+    expand(many_seeds);
+    FAIL() << "expanded 10001 runs";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("e.yaml:6:1: the spec plans 10001 runs"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "../data/data_test_support.hpp"
+#include "trainer_test_support.hpp"
 #include "core/context.hpp"
 #include "train/checkpoint.hpp"
 #include "train/trainer.hpp"
@@ -16,43 +17,11 @@ namespace atrous {
 namespace {
 
 using testing::TempDir;
-
-std::string config(const std::string& rel) { return std::string(ATROUS_SOURCE_DIR) + "/configs/" + rel; }
-
-// A tiny run: 16 training images of 32×32, batch 4 → 4 steps per epoch.
-RunConfig tiny_run(std::vector<std::string> extra = {}) {
-  std::vector<std::string> o = {"model.width=4",         "model.rates=[1, 2]",   "data.image_size=32",
-                                "data.train.count=16",   "data.val.count=4",     "data.train.size=[6, 16]",
-                                "data.val.size=[6, 16]", "train.epochs=2",       "train.batch_size=4",
-                                "train.schedule.type=poly", "train.schedule.warmup_steps=2"};
-  o.insert(o.end(), extra.begin(), extra.end());
-  return load_run(config("models/dilated.yaml"), config("data/shapes.yaml"), config("train/quick.yaml"), o);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class StopAt : public TrainObserver {
- public:
-  explicit StopAt(int64_t step) : step_(step) {}
-  void on_step(const StepReport& r) override { done_ = r.step + 1; }
-  bool should_stop() override { return done_ >= step_; }
-
- private:
-  int64_t step_, done_ = 0;
-};
-
-TrainOptions quiet(const std::string& dir) {
-  TrainOptions o;
-  o.out_dir = dir;
-  o.progress = ProgressMode::none;
-  o.predictions = 2;
-  return o;
-}
+using testing::config;
+using testing::quiet;
+using testing::read_text;
+using testing::StopAt;
+using testing::tiny_run;
 
 TEST(Trainer, WritesItsFilesAndTheResolvedRunRebuildsItself) {
   TempDir dir("trainer_files");
