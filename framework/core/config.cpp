@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <sstream>
+
+#include "core/text_file.hpp"
+#include "core/utf8.hpp"
 
 namespace atrous {
 
@@ -55,38 +57,117 @@ json scalar_to_json(const YAML::Node& node) {
   return s;
 }
 
-json convert(const YAML::Node& node, const std::string& pointer, const std::string& file,
-             std::map<std::string, SourceLocation>& where) {
-  const auto mark = node.Mark();
-  if (mark.line >= 0) where[pointer] = {file, mark.line + 1, mark.column + 1};
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
-      json arr = json::array();
-      size_t i = 0;
-      for (const auto& item : node) arr.push_back(convert(item, pointer + "/" + std::to_string(i++), file, where));
-      return arr;
-    }
-    case YAML::NodeType::Map: {
-      json obj = json::object();
-      for (const auto& kv : node) {
-        const std::string key = kv.first.Scalar();
-        const std::string child = pointer + "/" + escape_pointer_token(key);
-        if (obj.contains(key)) {
-          const auto m = kv.first.Mark();
-          throw Error(SourceLocation{file, m.line + 1, m.column + 1}, "duplicate key '" + key + "'");
+// Limits of one document once YAML aliases are expanded. A config is a few
+// hundred values; aliases of aliases ("billion laughs": 9 anchors of 9 aliases
+// each make 9^9 values) or an alias inside its own anchor (a cycle) would
+// otherwise exhaust memory or the stack. yaml-cpp represents an alias as the
+// anchored node itself, shared, so the expansion happens here.
+constexpr int kMaxDepth = 200;
+constexpr size_t kMaxValues = 200000;
+constexpr size_t kMaxBytes = size_t{32} << 20;  // text of keys, values and their recorded locations
+
+class Converter {
+ public:
+  Converter(const std::string& file, std::map<std::string, SourceLocation>& where) : file_(file), where_(where) {}
+
+  // `used_at` is where the value appears: the key of a mapping entry, else the value itself.
+  json convert(const YAML::Node& node, const std::string& pointer, const SourceLocation& used_at) {
+    const SourceLocation loc = at(node.Mark());
+    if (loc.line > 0) where_[pointer] = loc;
+    count(used_at, pointer.size() + file_.size() + 32);
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: return nullptr;
+      case YAML::NodeType::Scalar:
+        count(used_at, node.Scalar().size());
+        check_text(node.Scalar(), used_at);
+        return scalar_to_json(node);
+      case YAML::NodeType::Sequence: {
+        enter(node, used_at);
+        json arr = json::array();
+        size_t i = 0;
+        for (const auto& item : node) {
+          const SourceLocation item_at = item.Mark().line >= 0 ? at(item.Mark()) : used_at;
+          arr.push_back(convert(item, pointer + "/" + std::to_string(i++), item_at));
         }
-        const auto km = kv.first.Mark();
-        obj[key] = convert(kv.second, child, file, where);
-        // Point errors about a key at the key itself, not at its value.
-        where[child] = {file, km.line + 1, km.column + 1};
+        open_.pop_back();
+        return arr;
       }
-      return obj;
+      case YAML::NodeType::Map: {
+        enter(node, used_at);
+        json obj = json::object();
+        for (const auto& kv : node) {
+          const SourceLocation key_at = kv.first.Mark().line >= 0 ? at(kv.first.Mark()) : used_at;
+          if (!kv.first.IsScalar() && !kv.first.IsNull())
+            throw Error(key_at, "a mapping key must be a plain value (a name or a number), not a list or a mapping");
+          const std::string key = kv.first.Scalar();
+          count(key_at, key.size());
+          check_text(key, key_at);
+          const std::string child = pointer + "/" + escape_pointer_token(key);
+          if (obj.contains(key)) throw Error(key_at, "duplicate key '" + key + "'");
+          obj[key] = convert(kv.second, child, key_at);
+          // Point errors about a key at the key itself, not at its value.
+          if (key_at.line > 0) where_[child] = key_at;
+        }
+        open_.pop_back();
+        return obj;
+      }
     }
+    return nullptr;
   }
-  return nullptr;
+
+ private:
+  SourceLocation at(const YAML::Mark& m) const {
+    return m.line >= 0 ? SourceLocation{file_, m.line + 1, m.column + 1} : SourceLocation{file_, 0, 0};
+  }
+
+  // Opens a mapping or list: refuses an alias to a value that contains it, and nesting too deep.
+  void enter(const YAML::Node& node, const SourceLocation& used_at) {
+    for (const auto& open : open_)
+      if (open.is(node))
+        throw Error(used_at, "an alias refers to a value that contains it (a cycle); an alias must not point into "
+                             "its own anchor's value");
+    if (open_.size() >= static_cast<size_t>(kMaxDepth))
+      throw Error(used_at, fmt::format("values nest more than {} levels deep (counting what aliases expand to); "
+                                       "configs are limited to {} levels",
+                                       kMaxDepth, kMaxDepth));
+    open_.push_back(node);
+  }
+
+  void count(const SourceLocation& used_at, size_t bytes) {
+    bytes_ += bytes;
+    if (++values_ > kMaxValues)
+      throw Error(used_at, fmt::format("the document expands to more than {} values (YAML aliases of aliases?); "
+                                       "configs are limited to {} values",
+                                       kMaxValues, kMaxValues));
+    if (bytes_ > kMaxBytes)
+      throw Error(used_at, fmt::format("the document expands to more than {} MiB of text (YAML aliases of "
+                                       "aliases?); configs are limited to {} MiB",
+                                       kMaxBytes >> 20, kMaxBytes >> 20));
+  }
+
+  // An escape of a lone UTF-16 surrogate makes text that is not UTF-8, which JSON cannot hold.
+  static void check_text(const std::string& text, const SourceLocation& used_at) {
+    if (!is_valid_utf8(text))
+      throw Error(used_at, fmt::format("'{}' is not UTF-8 text (an escape for a lone surrogate?)", printable_utf8(text)));
+  }
+
+  const std::string& file_;
+  std::map<std::string, SourceLocation>& where_;
+  std::vector<YAML::Node> open_;  // the mappings and lists being converted, outermost first
+  size_t values_ = 0, bytes_ = 0;
+};
+
+// The line:column of byte `offset` of `text` (columns count bytes).
+SourceLocation location_of(const std::string& file, const std::string& text, size_t offset) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return {file, line, static_cast<int>(offset - line_start) + 1};
 }
 
 }  // namespace
@@ -94,23 +175,22 @@ json convert(const YAML::Node& node, const std::string& pointer, const std::stri
 ConfigDoc ConfigDoc::load_string(const std::string& yaml, const std::string& name) {
   ConfigDoc doc;
   doc.file_ = name;
+  if (const size_t bad = invalid_utf8_at(yaml); bad != std::string::npos)
+    throw Error(location_of(name, yaml, bad),
+                fmt::format("byte 0x{:02X} is not UTF-8; config files must be UTF-8 text", static_cast<unsigned char>(yaml[bad])));
   YAML::Node node;
   try {
     node = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     throw Error(SourceLocation{name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
   }
-  doc.root_ = convert(node, "", name, doc.where_);
+  doc.root_ = Converter(name, doc.where_).convert(node, "", SourceLocation{name, 1, 1});
   if (doc.root_.is_null()) doc.root_ = json::object();
   return doc;
 }
 
 ConfigDoc ConfigDoc::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open config file '" + path + "'", Error::Kind::usage);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path);
+  return load_string(read_text_file(path, "config file"), path);
 }
 
 SourceLocation ConfigDoc::where(const std::string& pointer) const {
@@ -150,6 +230,9 @@ json parse_yaml_value(const std::string& text) {
 }
 
 void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
+  if (!is_valid_utf8(assignment))
+    throw Error(fmt::format("override '{}': not UTF-8 text; overrides must be UTF-8", printable_utf8(assignment)),
+                Error::Kind::usage);
   std::string a = assignment;
   if (!a.empty() && a[0] == '+') {
     allow_new = true;
@@ -167,6 +250,7 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
   std::string part;
   std::vector<std::string> parts;
   while (std::getline(ss, part, '.')) parts.push_back(part);
+  std::vector<std::string> created;  // pointers of the mappings and keys this override adds
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
     const bool last = i + 1 == parts.size();
@@ -199,12 +283,21 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
                                 walked.empty() ? "" : " under '" + walked + "'", known, key),
                     Error::Kind::usage);
       }
+      if (!node->contains(p)) created.push_back(dotted_to_pointer(walked.empty() ? p : walked + "." + p));
       node = &(*node)[p];
     }
     walked += (walked.empty() ? "" : ".") + p;
     if (last) *node = value;
   }
-  where_[dotted_to_pointer(key)] = {"--set " + assignment, 0, 0};
+  // Everything the override wrote is located at it: the value, what lies inside it
+  // (the file's locations there described the old value) and the mappings it added,
+  // so that a consumer rejecting an added key names the --set, not the file.
+  const std::string pointer = dotted_to_pointer(key);
+  const SourceLocation here{"--set " + printable_utf8(assignment), 0, 0};
+  for (auto it = where_.lower_bound(pointer + "/"); it != where_.end() && it->first.rfind(pointer + "/", 0) == 0;)
+    it = where_.erase(it);
+  where_[pointer] = here;
+  for (const auto& c : created) where_[c] = here;
 }
 
 }  // namespace atrous
