@@ -57,6 +57,13 @@ json scalar_to_json(const YAML::Node& node) {
   return s;
 }
 
+// Config errors quote what the user wrote (keys, values, file names), which may
+// hold newlines or bytes that are not UTF-8: escaped, the message stays one line
+// of UTF-8 (the CLI prints one line; the store keeps messages as JSON text).
+[[noreturn]] void fail_at(const SourceLocation& at, const std::string& message) {
+  throw Error(SourceLocation{printable_utf8(at.file), at.line, at.column}, printable_utf8(message), Error::Kind::usage);
+}
+
 // Limits of one document once YAML aliases are expanded. A config is a few
 // hundred values; aliases of aliases ("billion laughs": 9 anchors of 9 aliases
 // each make 9^9 values) or an alias inside its own anchor (a cycle) would
@@ -99,12 +106,12 @@ class Converter {
         for (const auto& kv : node) {
           const SourceLocation key_at = kv.first.Mark().line >= 0 ? at(kv.first.Mark()) : used_at;
           if (!kv.first.IsScalar() && !kv.first.IsNull())
-            throw Error(key_at, "a mapping key must be a plain value (a name or a number), not a list or a mapping");
+            fail_at(key_at, "a mapping key must be a plain value (a name or a number), not a list or a mapping");
           const std::string key = kv.first.Scalar();
           count(key_at, key.size());
           check_text(key, key_at);
           const std::string child = pointer + "/" + escape_pointer_token(key);
-          if (obj.contains(key)) throw Error(key_at, "duplicate key '" + key + "'");
+          if (obj.contains(key)) fail_at(key_at, "duplicate key '" + key + "'");
           obj[key] = convert(kv.second, child, key_at);
           // Point errors about a key at the key itself, not at its value.
           if (key_at.line > 0) where_[child] = key_at;
@@ -125,10 +132,10 @@ class Converter {
   void enter(const YAML::Node& node, const SourceLocation& used_at) {
     for (const auto& open : open_)
       if (open.is(node))
-        throw Error(used_at, "an alias refers to a value that contains it (a cycle); an alias must not point into "
+        fail_at(used_at, "an alias refers to a value that contains it (a cycle); an alias must not point into "
                              "its own anchor's value");
     if (open_.size() >= static_cast<size_t>(kMaxDepth))
-      throw Error(used_at, fmt::format("values nest more than {} levels deep (counting what aliases expand to); "
+      fail_at(used_at, fmt::format("values nest more than {} levels deep (counting what aliases expand to); "
                                        "configs are limited to {} levels",
                                        kMaxDepth, kMaxDepth));
     open_.push_back(node);
@@ -137,11 +144,11 @@ class Converter {
   void count(const SourceLocation& used_at, size_t bytes) {
     bytes_ += bytes;
     if (++values_ > kMaxValues)
-      throw Error(used_at, fmt::format("the document expands to more than {} values (YAML aliases of aliases?); "
+      fail_at(used_at, fmt::format("the document expands to more than {} values (YAML aliases of aliases?); "
                                        "configs are limited to {} values",
                                        kMaxValues, kMaxValues));
     if (bytes_ > kMaxBytes)
-      throw Error(used_at, fmt::format("the document expands to more than {} MiB of text (YAML aliases of "
+      fail_at(used_at, fmt::format("the document expands to more than {} MiB of text (YAML aliases of "
                                        "aliases?); configs are limited to {} MiB",
                                        kMaxBytes >> 20, kMaxBytes >> 20));
   }
@@ -149,7 +156,7 @@ class Converter {
   // An escape of a lone UTF-16 surrogate makes text that is not UTF-8, which JSON cannot hold.
   static void check_text(const std::string& text, const SourceLocation& used_at) {
     if (!is_valid_utf8(text))
-      throw Error(used_at, fmt::format("'{}' is not UTF-8 text (an escape for a lone surrogate?)", printable_utf8(text)));
+      fail_at(used_at, fmt::format("'{}' is not UTF-8 text (an escape for a lone surrogate?)", text));
   }
 
   const std::string& file_;
@@ -176,13 +183,13 @@ ConfigDoc ConfigDoc::load_string(const std::string& yaml, const std::string& nam
   ConfigDoc doc;
   doc.file_ = name;
   if (const size_t bad = invalid_utf8_at(yaml); bad != std::string::npos)
-    throw Error(location_of(name, yaml, bad),
+    fail_at(location_of(name, yaml, bad),
                 fmt::format("byte 0x{:02X} is not UTF-8; config files must be UTF-8 text", static_cast<unsigned char>(yaml[bad])));
   YAML::Node node;
   try {
     node = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    throw Error(SourceLocation{name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
+    fail_at(SourceLocation{name, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
   }
   doc.root_ = Converter(name, doc.where_).convert(node, "", SourceLocation{name, 1, 1});
   if (doc.root_.is_null()) doc.root_ = json::object();
@@ -206,7 +213,7 @@ SourceLocation ConfigDoc::where(const std::string& pointer) const {
 }
 
 void ConfigDoc::fail(const std::string& pointer, const std::string& message) const {
-  throw Error(where(pointer), message, Error::Kind::usage);
+  fail_at(where(pointer), message);
 }
 
 std::string dotted_to_pointer(const std::string& dotted) {
@@ -230,9 +237,11 @@ json parse_yaml_value(const std::string& text) {
 }
 
 void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
+  // Messages quote the override and keys through printable_utf8: one line of UTF-8 whatever was typed.
+  const std::string shown = printable_utf8(assignment);
+  const auto q = [](const std::string& text) { return printable_utf8(text); };
   if (!is_valid_utf8(assignment))
-    throw Error(fmt::format("override '{}': not UTF-8 text; overrides must be UTF-8", printable_utf8(assignment)),
-                Error::Kind::usage);
+    throw Error(fmt::format("override '{}': not UTF-8 text; overrides must be UTF-8", shown), Error::Kind::usage);
   std::string a = assignment;
   if (!a.empty() && a[0] == '+') {
     allow_new = true;
@@ -240,7 +249,7 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
   }
   const auto eq = a.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw Error("override '" + assignment + "' must look like key.path=value", Error::Kind::usage);
+    throw Error("override '" + shown + "' must look like key.path=value", Error::Kind::usage);
   const std::string key = a.substr(0, eq);
   const json value = parse_yaml_value(a.substr(eq + 1));
   // Walk the path; create intermediate mappings only for new keys.
@@ -259,19 +268,19 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
       try {
         idx = std::stoul(p);
       } catch (...) {
-        throw Error(fmt::format("override '{}': '{}' is a list; expected an index, got '{}'", assignment,
-                                walked.empty() ? "(root)" : walked, p),
+        throw Error(fmt::format("override '{}': '{}' is a list; expected an index, got '{}'", shown,
+                                walked.empty() ? "(root)" : q(walked), q(p)),
                     Error::Kind::usage);
       }
       if (idx >= node->size())
-        throw Error(fmt::format("override '{}': index {} is past the end of '{}' ({} items)", assignment, idx,
-                                walked, node->size()),
+        throw Error(fmt::format("override '{}': index {} is past the end of '{}' ({} items)", shown, idx,
+                                q(walked), node->size()),
                     Error::Kind::usage);
       node = &(*node)[idx];
     } else {
       if (node->is_null()) *node = json::object();
       if (!node->is_object())
-        throw Error(fmt::format("override '{}': '{}' is a value, not a mapping", assignment, walked),
+        throw Error(fmt::format("override '{}': '{}' is a value, not a mapping", shown, q(walked)),
                     Error::Kind::usage);
       if (!node->contains(p) && !allow_new) {
         std::string known;
@@ -279,8 +288,8 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
           if (!known.empty()) known += ", ";
           known += k;
         }
-        throw Error(fmt::format("override '{}': unknown key '{}'{} (known: {}; use +{} to add a key)", assignment, p,
-                                walked.empty() ? "" : " under '" + walked + "'", known, key),
+        throw Error(fmt::format("override '{}': unknown key '{}'{} (known: {}; use +{} to add a key)", shown, q(p),
+                                walked.empty() ? "" : " under '" + q(walked) + "'", q(known), q(key)),
                     Error::Kind::usage);
       }
       if (!node->contains(p)) created.push_back(dotted_to_pointer(walked.empty() ? p : walked + "." + p));
@@ -293,7 +302,7 @@ void ConfigDoc::apply_override(const std::string& assignment, bool allow_new) {
   // (the file's locations there described the old value) and the mappings it added,
   // so that a consumer rejecting an added key names the --set, not the file.
   const std::string pointer = dotted_to_pointer(key);
-  const SourceLocation here{"--set " + printable_utf8(assignment), 0, 0};
+  const SourceLocation here{"--set " + shown, 0, 0};
   for (auto it = where_.lower_bound(pointer + "/"); it != where_.end() && it->first.rfind(pointer + "/", 0) == 0;)
     it = where_.erase(it);
   where_[pointer] = here;

@@ -192,9 +192,10 @@ ConfigDoc load_model_document_string(const std::string& yaml, const std::string&
 }
 
 void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
+  // Messages quote the override and names through printable_utf8: one line of UTF-8 whatever was typed.
+  const std::string shown = printable_utf8(assignment);
   if (!is_valid_utf8(assignment))
-    throw Error(fmt::format("--set {}: not UTF-8 text; overrides must be UTF-8", printable_utf8(assignment)),
-                Error::Kind::usage);
+    throw Error(fmt::format("--set {}: not UTF-8 text; overrides must be UTF-8", shown), Error::Kind::usage);
   std::string a = assignment;
   const bool plus = !a.empty() && a[0] == '+';
   if (plus) a = a.substr(1);
@@ -214,7 +215,8 @@ void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
       for (const auto& [k, v] : root["params"].items()) known += (known.empty() ? "" : ", ") + k;
     throw Error(fmt::format("--set {}: unknown key '{}': the model has no parameter '{}' (parameters: {}); "
                             "+{}=value adds one",
-                            assignment, param_path, name, known.empty() ? "none" : known, name),
+                            shown, printable_utf8(param_path), printable_utf8(name),
+                            known.empty() ? "none" : printable_utf8(known), printable_utf8(name)),
                 Error::Kind::usage);
   };
   // A parameter wins over a top-level key of the same name (`classes` is often
@@ -223,7 +225,7 @@ void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
     if (first == "extends" || first == "override")
       throw Error(fmt::format("--set {}: '{}' is applied when the model file is read, before overrides; set the "
                               "keys it would change instead",
-                              assignment, first),
+                              shown, first),
                   Error::Kind::usage);
     if (plus && first == "params" && path.size() > 7) check_new_parameter(path.substr(7));
     doc.apply_override(assignment);
@@ -233,8 +235,8 @@ void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
     std::string known;
     if (has_params)
       for (const auto& [k, v] : root["params"].items()) known += (known.empty() ? "" : ", ") + k;
-    throw Error(fmt::format("--set {}: the model has no parameter or key '{}' (parameters: {})", assignment, first,
-                            known.empty() ? "none" : known),
+    throw Error(fmt::format("--set {}: the model has no parameter or key '{}' (parameters: {})", shown,
+                            printable_utf8(first), known.empty() ? "none" : printable_utf8(known)),
                 Error::Kind::usage);
   }
   if (plus) check_new_parameter(path);

@@ -22,6 +22,7 @@
 
 #include "core/config.hpp"
 #include "core/text_file.hpp"
+#include "core/utf8.hpp"
 #include "model/document.hpp"
 #include "model/expression.hpp"
 #include "model/limits.hpp"
@@ -37,8 +38,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // An error that already carries its location; the expander never relocates it.
+// Its text is escaped (core/utf8.hpp): names and values quoted from the file may
+// hold newlines, and a message must stay one line.
 struct LocatedError : Error {
-  LocatedError(const SourceLocation& at, const std::string& message) : Error(at, message, Kind::usage) {}
+  LocatedError(const SourceLocation& at, const std::string& message)
+      : Error(SourceLocation{printable_utf8(at.file), at.line, at.column}, printable_utf8(message), Kind::usage) {}
 };
 
 std::string join(const std::vector<std::string>& items) {
@@ -172,6 +176,7 @@ class Expander {
   }
   void define(int sc, const std::string& local, Target t, const Src& src);
   void check_layer_budget(int sc, const Src& repeat_src, int64_t count) const;
+  void check_repeat_total(int sc, const Src& repeat_src, int64_t per_instance, int64_t count) const;
   Target expand_list(int sc, const json& list, const Src& src, Target prev);
   void expand_entry(int sc, const json& e, const Src& src, size_t index, Target& prev);
   Target add_layer(int sc, const json& e, const Src& src, const std::string& type, const std::string& local,
@@ -270,6 +275,18 @@ void Expander::check_layer_budget(int sc, const Src& repeat_src, int64_t count) 
   fail(sc, repeat_src,
        fmt::format("'repeat' makes {} instances{}, so at least {} layers; a model may have at most {} layers", count,
                    around, overflows ? "2^63" : std::to_string(total), kMaxModelLayers));
+}
+
+// After the first of `count` identical instances made `per_instance` layers.
+void Expander::check_repeat_total(int sc, const Src& repeat_src, int64_t per_instance, int64_t count) const {
+  int64_t more = 0, total = 0;
+  const bool overflows = __builtin_mul_overflow(per_instance, count - 1, &more) ||
+                         __builtin_add_overflow(static_cast<int64_t>(layers_.size()), more, &total);
+  if (!overflows && total <= kMaxModelLayers) return;
+  fail(sc, repeat_src,
+       fmt::format("'repeat' makes {} instances of {} layer(s) each, so the model would have {} layers; a model may "
+                   "have at most {} layers",
+                   count, per_instance, overflows ? "over 2^63" : std::to_string(total), kMaxModelLayers));
 }
 
 Target Expander::expand_list(int sc, const json& list, const Src& src, Target prev) {
@@ -382,6 +399,7 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
   Target group_target;
   const int64_t outer_product = instance_product_;
   instance_product_ *= static_cast<int64_t>(instances.size());  // cannot overflow: checked against the limit
+  const size_t layers_before = layers_.size();
   for (size_t r = 0; r < instances.size(); ++r) {
     const std::string local = repeated ? group + "." + std::to_string(r) : group;
     // Chained repeats read the previous instance; parallel ones all read the entry's inputs.
@@ -391,6 +409,12 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
     if (repeated) define(sc, local, out, name_src);
     group_target.members.push_back(out);
     prev = out;
+    // `repeat: N` of a block makes N identical instances: once the first is made,
+    // the total is known exactly, so a block of 3 layers repeated 65536 times fails
+    // here instead of after expanding the first 10000 layers.
+    if (r == 0 && repeated && !e["repeat"].is_object() && instances.size() > 1)
+      check_repeat_total(sc, src.at("repeat"), static_cast<int64_t>(layers_.size() - layers_before),
+                         static_cast<int64_t>(instances.size()));
   }
   instance_product_ = outer_product;
   if (parallel) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace atrous {
 
@@ -17,7 +18,8 @@ std::string join(const std::vector<std::string>& items) {
   return out.empty() ? "none" : out;
 }
 
-[[noreturn]] void fail(const std::string& message) { throw Error(message, Error::Kind::usage); }
+// Escaped (core/utf8.hpp): the expression is quoted, and a message must stay one line.
+[[noreturn]] void fail(const std::string& message) { throw Error(printable_utf8(message), Error::Kind::usage); }
 
 // An expression as quoted in a message: long ones are cut, so a message stays one readable line.
 std::string shortened(const std::string& text) {

@@ -33,10 +33,10 @@ std::string expand_error(const std::string& yaml, const ModelOptions& o = {}) {
 TEST(ModelLimits, ARepeatCountIsCheckedBeforeExpanding) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_LOCATED(expand_error(kHeader + "layers:\n  - {type: conv, out: 4, repeat: 10000000}\n"), "m.yaml:4:26",
-                 "'repeat' makes 10000000 instances, so at least 10000000 layers; a model may have at most 100000 "
+                 "'repeat' makes 10000000 instances, so at least 10000000 layers; a model may have at most 10000 "
                  "layers");
   EXPECT_LOCATED(expand_error(kHeader + "layers:\n  - {type: conv, out: 4, repeat: 1000000000}\n"), "m.yaml:4:26",
-                 "a model may have at most 100000 layers");
+                 "a model may have at most 10000 layers");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
@@ -46,15 +46,34 @@ TEST(ModelLimits, NestedRepeatsMultiply) {
   for (int i = 1; i < 9; ++i)
     y += "  b" + std::to_string(i) + ": {layers: [{block: b" + std::to_string(i - 1) + ", repeat: 10}]}\n";
   const auto start = std::chrono::steady_clock::now();
-  // Fails at the first repeat whose product passes the limit: b3's, inside 10^5 instances.
-  EXPECT_LOCATED(expand_error(y + kHeader + "layers:\n  - {block: b8, repeat: 10}\n"), "m.yaml:6:29",
-                 "'repeat' makes 10 instances (10 for each of the 100000 instances around it), so at least "
-                 "1000000 layers; a model may have at most 100000 layers (in block 'b4' used at m.yaml:7:17;");
+  // Fails at the first repeat whose product passes the limit: b4's, inside 10^4 instances.
+  EXPECT_LOCATED(expand_error(y + kHeader + "layers:\n  - {block: b8, repeat: 10}\n"), "m.yaml:7:29",
+                 "'repeat' makes 10 instances (10 for each of the 10000 instances around it), so at least "
+                 "100000 layers; a model may have at most 10000 layers (in block 'b5' used at m.yaml:8:17;");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   // Repeat lists count like counts.
-  EXPECT_LOCATED(expand_error("blocks:\n  b: {params: {p: 1}, layers: [{type: relu, repeat: 100000}]}\n" + kHeader +
+  EXPECT_LOCATED(expand_error("blocks:\n  b: {params: {p: 1}, layers: [{type: relu, repeat: 6000}]}\n" + kHeader +
                               "layers:\n  - {block: b, repeat: {p: [1, 2]}}\n"),
-                 "m.yaml:2:45", "(100000 for each of the 2 instances around it)");
+                 "m.yaml:2:45", "(6000 for each of the 2 instances around it)");
+}
+
+TEST(ModelLimits, ARepeatedBlockIsCheckedAfterItsFirstInstance) {
+  // A block of 3 layers repeated 4000 times: the count alone is within the limit.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_LOCATED(expand_error("blocks:\n  b: {layers: [{type: relu}, {type: relu}, {type: relu}]}\n" + kHeader +
+                              "layers:\n  - {block: b, repeat: 4000}\n"),
+                 "m.yaml:6:16",
+                 "'repeat' makes 4000 instances of 3 layer(s) each, so the model would have 12000 layers; a model may "
+                 "have at most 10000 layers");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // Repeats add up with the layers before them.
+  std::string three = kHeader + "layers:\n";
+  for (int i = 0; i < 3; ++i) three += "  - {type: relu, repeat: 4000}\n";
+  EXPECT_LOCATED(expand_error(three), "m.yaml:6:18", "the model would have 12000 layers");
+  // And the total is capped, however the layers come.
+  std::string many = kHeader + "layers:\n";
+  for (int i = 0; i <= 10000; ++i) many += "  - {type: relu}\n";
+  EXPECT_LOCATED(expand_error(many), "m.yaml:10004:5", "the model has more than 10000 layers; that is the limit");
 }
 
 TEST(ModelLimits, RepeatsWithinTheLimitExpand) {
