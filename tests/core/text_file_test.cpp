@@ -9,7 +9,12 @@
 #include <filesystem>
 
 #include "core/config.hpp"
+#include "data/data_config.hpp"
+#include "model/load.hpp"
 #include "support/error_of.hpp"
+#include "sweep/experiment.hpp"
+#include "train/recipe.hpp"
+#include "train/run_config.hpp"
 #include "support/temp_dir.hpp"
 
 namespace atrous {
@@ -62,6 +67,31 @@ TEST(TextFile, RefusesAPathThatIsNotUtf8) {
   const std::string p = dir.write("bad\xff.yaml", "a: 1\n");
   EXPECT_EQ(error_of([&] { read_text_file(p); }),
             "config file '" + dir.path() + "/bad\\xFF.yaml': the path is not UTF-8 (names must be UTF-8 text)");
+}
+
+TEST(TextFile, EveryConfigEntryPointReadsThroughIt) {
+  // A FIFO used to hang each of them in open(); now each refuses it at once, naming the file.
+  testing::TempDir dir("textfile");
+  const std::string fifo = dir / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string refused = "'" + fifo + "': is a FIFO (named pipe), not a file";
+  EXPECT_EQ(error_of([&] { load_model(fifo); }), "model file " + refused);
+  EXPECT_EQ(error_of([&] { load_data_config_file(fifo, {}); }), "config file " + refused);
+  EXPECT_EQ(error_of([&] { load_recipe_file(fifo, {}); }), "config file " + refused);
+  EXPECT_EQ(error_of([&] { load_run_file(fifo, {}); }), "config file " + refused);
+  EXPECT_EQ(error_of([&] { load_experiment(fifo); }), "experiment spec " + refused);
+}
+
+TEST(TextFile, AKeyAddedByAnOverrideIsLocatedAtIt) {
+  // `--set +x.y.z=1` on a data config: the unknown key is reported at the --set, not the file.
+  testing::TempDir dir("textfile");
+  const std::string data = dir.write("d.yaml", "type: shapes\nimage_size: 32\n");
+  EXPECT_EQ(error_of([&] { load_data_config_file(data, {"+x.y.z=1"}); })
+                .rfind("--set +x.y.z=1: unknown key 'x' (known here: ", 0),
+            0u);
+  EXPECT_EQ(error_of([&] { load_data_config_file(data, {"+augment.x.y=1"}); })
+                .rfind("--set +augment.x.y=1: unknown key 'augment.x' (known here: ", 0),
+            0u);
 }
 
 }  // namespace
