@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cmath>
 #include <sstream>
 
 #include "core/text_file.hpp"
@@ -36,23 +38,55 @@ namespace {
 
 // YAML scalars keep their textual type: "3" -> int, "0.5" -> double, "true" -> bool,
 // quoted strings stay strings.
+// A plain decimal number: [-+]? digits [. digits] [(e|E) [-+]? digits], or .digits.
+// What else strtod takes (nan, inf, hex floats) stays a string, so that a NaN or an
+// infinity cannot reach a setting as a number (its reader says what it expected).
+bool is_decimal_number(const std::string& s, bool& integer) {
+  size_t i = 0;
+  const auto digits = [&] {
+    const size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    return i > start;
+  };
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  const bool whole = digits();
+  integer = whole;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    integer = false;
+    if (!digits() && !whole) return false;
+  } else if (!whole) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    integer = false;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+// YAML scalars keep their textual type: "3" -> int, "0.5" -> double, "true" -> bool,
+// quoted strings stay strings. Integers beyond 64 bits and numbers beyond double's
+// range stay strings too (never a wrapped or infinite value).
 json scalar_to_json(const YAML::Node& node) {
   const std::string& s = node.Scalar();
   if (node.Tag() == "!") return s;  // quoted: always a string
   if (s == "null" || s == "~" || s.empty()) return nullptr;
   if (s == "true" || s == "True") return true;
   if (s == "false" || s == "False") return false;
+  bool integer = false;
+  if (!is_decimal_number(s, integer)) return s;
   try {
-    size_t used = 0;
-    long long v = std::stoll(s, &used, 10);
-    if (used == s.size()) return v;
-  } catch (...) {
+    if (integer) return static_cast<int64_t>(std::stoll(s));
+  } catch (const std::out_of_range&) {
+    return s;
   }
   try {
-    size_t used = 0;
-    double v = std::stod(s, &used);
-    if (used == s.size()) return v;
-  } catch (...) {
+    const double v = std::stod(s);
+    if (std::isfinite(v)) return v;
+  } catch (const std::out_of_range&) {
   }
   return s;
 }

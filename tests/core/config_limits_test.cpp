@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <string>
 
 #include "core/config.hpp"
+#include "data/config_reader.hpp"
 #include "support/error_of.hpp"
 
 namespace atrous {
@@ -95,6 +97,24 @@ TEST(ConfigLimits, OverridesMustBeUtf8) {
             "override 'a=\\xFF': not UTF-8 text; overrides must be UTF-8");
   EXPECT_NE(error_of([&] { d.apply_override("a=" + billion_laughs("x").substr(3)); }).find("<override>"),
             std::string::npos);
+}
+
+TEST(ConfigLimits, NumbersAreDecimalAndFinite) {
+  const auto d = ConfigDoc::load_string(
+      "a: nan\nb: inf\nc: 0x10\nd: 1e999\ne: 99999999999999999999\nf: -9223372036854775808\ng: 2.5e3\nh: .5\n"
+      "i: +7\n",
+      "n.yaml");
+  const json& r = d.root();
+  for (const char* k : {"a", "b", "c", "d", "e"}) EXPECT_TRUE(r[k].is_string()) << k << " = " << r[k].dump();
+  EXPECT_EQ(r["f"], std::numeric_limits<int64_t>::min());
+  EXPECT_DOUBLE_EQ(r["g"].get<double>(), 2500.0);
+  EXPECT_DOUBLE_EQ(r["h"].get<double>(), 0.5);
+  EXPECT_EQ(r["i"], 7);
+  // A whole float beyond int64_t is not an integer (its conversion was undefined).
+  const auto big = ConfigDoc::load_string("seed: 1.0e20\nlr: nan\n", "big.yaml");
+  const ConfigReader reader(big, "");
+  EXPECT_EQ(error_of([&] { reader.get_int("seed", 0); }), "big.yaml:1:1: 'seed' expects an integer, got 1e+20");
+  EXPECT_EQ(error_of([&] { reader.get_number("lr", 0.1); }), "big.yaml:2:1: 'lr' expects a number, got \"nan\"");
 }
 
 }  // namespace
