@@ -12,12 +12,13 @@ std::string child_pointer(const std::string& pointer, const std::string& key) {
   return pointer + "/" + escape_pointer_token(key);
 }
 
-// Integer-valued floats (1e3) count, within int64's range so that the cast is defined.
+// A whole number that fits int64_t (2^63 is exactly representable; beyond it the
+// conversion in as_integer would be undefined).
 bool is_integer(const json& v) {
-  if (v.is_number_integer()) return true;
+  if (v.is_number_integer()) return !v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t{INT64_MAX};
   if (!v.is_number_float()) return false;
   const double d = v.get<double>();
-  return std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e18;
+  return std::isfinite(d) && d == std::floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
 }
 
 int64_t as_integer(const json& v) {

@@ -7,6 +7,9 @@
 #include <set>
 
 #include "core/config.hpp"
+#include "core/text_file.hpp"
+#include "core/utf8.hpp"
+#include "model/limits.hpp"
 
 namespace atrous {
 
@@ -51,6 +54,20 @@ bool pointer_exists(const json& root, const std::string& pointer) {
     pos = next;
   }
   return true;
+}
+
+// Whether `path` names nothing at all (a symlink loop or an unreadable directory
+// is something else, reported by the reader).
+bool missing(const std::string& path) {
+  std::error_code ec;
+  return !fs::exists(path, ec) && !ec;
+}
+
+// The file's identity for cycle detection; never throws.
+std::string identity(const std::string& path) {
+  std::error_code ec;
+  const fs::path c = fs::weakly_canonical(path, ec);
+  return ec ? fs::path(path).lexically_normal().string() : c.string();
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -139,22 +156,34 @@ ConfigDoc load_chain(ConfigDoc doc, std::vector<std::string>& chain) {
   if (!ext.is_string()) doc.fail("/extends", "'extends' must be a path to a model file");
   fs::path base_path = fs::path(directory_of(doc.file())) / ext.get<std::string>();
   base_path = base_path.lexically_normal();
-  if (!fs::exists(base_path))
+  if (missing(base_path.string()))
     doc.fail("/extends", fmt::format("extends '{}': no such file '{}'", ext.get<std::string>(), base_path.string()));
-  const std::string canonical = fs::weakly_canonical(base_path).string();
+  const std::string canonical = identity(base_path.string());
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
     doc.fail("/extends", fmt::format("extends '{}' forms a cycle", ext.get<std::string>()));
+  if (chain.size() >= static_cast<size_t>(kMaxExtendsChain))
+    doc.fail("/extends", fmt::format("extends '{}': more than {} files extend each other; the limit is {}",
+                                     ext.get<std::string>(), kMaxExtendsChain, kMaxExtendsChain));
   chain.push_back(canonical);
-  ConfigDoc base = load_chain(ConfigDoc::load_file(base_path.string()), chain);
+  std::string text;
+  try {
+    text = read_text_file(base_path.string(), "model file");
+  } catch (const Error& e) {  // a directory, a FIFO, /dev/zero, ...: located at the `extends`
+    doc.fail("/extends", fmt::format("extends '{}': {}", ext.get<std::string>(), e.what()));
+  }
+  ConfigDoc base = load_chain(ConfigDoc::load_string(text, base_path.string()), chain);
   return merge(base, doc);
 }
 
 }  // namespace
 
 ConfigDoc load_model_document(const std::string& path) {
-  if (!fs::exists(path)) throw Error(fmt::format("no such model file '{}'", path), Error::Kind::usage);
-  std::vector<std::string> chain{fs::weakly_canonical(path).string()};
-  return load_chain(ConfigDoc::load_file(path), chain);
+  if (missing(path)) throw Error(fmt::format("no such model file '{}'", printable_utf8(path)), Error::Kind::usage);
+  // The one safe reader (core/text_file.hpp): a directory, a FIFO, a symlink loop
+  // or a huge file is refused with a message naming it.
+  ConfigDoc doc = ConfigDoc::load_string(read_text_file(path, "model file"), path);
+  std::vector<std::string> chain{identity(path)};
+  return load_chain(std::move(doc), chain);
 }
 
 ConfigDoc load_model_document_string(const std::string& yaml, const std::string& name) {
@@ -163,26 +192,54 @@ ConfigDoc load_model_document_string(const std::string& yaml, const std::string&
 }
 
 void apply_model_override(ConfigDoc& doc, const std::string& assignment) {
+  // Messages quote the override and names through printable_utf8: one line of UTF-8 whatever was typed.
+  const std::string shown = printable_utf8(assignment);
+  if (!is_valid_utf8(assignment))
+    throw Error(fmt::format("--set {}: not UTF-8 text; overrides must be UTF-8", shown), Error::Kind::usage);
   std::string a = assignment;
   const bool plus = !a.empty() && a[0] == '+';
   if (plus) a = a.substr(1);
-  const std::string first = a.substr(0, a.find_first_of(".="));
+  const std::string path = a.substr(0, a.find('='));
+  const std::string first = path.substr(0, path.find('.'));
   const auto& keys = model_document_keys();
-  if (!doc.root().contains("params") || !doc.root()["params"].is_object()) doc.root()["params"] = json::object();
+  const json& root = doc.root();
+  const bool has_params = root.is_object() && root.contains("params") && root["params"].is_object();
+  const auto is_param = [&](const std::string& name) { return has_params && root["params"].contains(name); };
+  // `+name=value` adds a parameter; `+name.key=value` for a parameter that does not
+  // exist would add a mapping that nothing reads, so it is refused like any unknown key.
+  const auto check_new_parameter = [&](const std::string& param_path) {
+    const std::string name = param_path.substr(0, param_path.find('.'));
+    if (is_param(name) || param_path.find('.') == std::string::npos) return;
+    std::string known;
+    if (has_params)
+      for (const auto& [k, v] : root["params"].items()) known += (known.empty() ? "" : ", ") + k;
+    throw Error(fmt::format("--set {}: unknown key '{}': the model has no parameter '{}' (parameters: {}); "
+                            "+{}=value adds one",
+                            shown, printable_utf8(param_path), printable_utf8(name),
+                            known.empty() ? "none" : printable_utf8(known), printable_utf8(name)),
+                Error::Kind::usage);
+  };
   // A parameter wins over a top-level key of the same name (`classes` is often
   // both: the parameter, and the key declaring `classes: "${classes}"`).
-  const bool is_param = doc.root()["params"].contains(first);
-  if (!is_param && std::find(keys.begin(), keys.end(), first) != keys.end()) {
+  if (!is_param(first) && std::find(keys.begin(), keys.end(), first) != keys.end()) {
+    if (first == "extends" || first == "override")
+      throw Error(fmt::format("--set {}: '{}' is applied when the model file is read, before overrides; set the "
+                              "keys it would change instead",
+                              shown, first),
+                  Error::Kind::usage);
+    if (plus && first == "params" && path.size() > 7) check_new_parameter(path.substr(7));
     doc.apply_override(assignment);
     return;
   }
-  if (!plus && !is_param) {
+  if (!plus && !is_param(first)) {
     std::string known;
-    for (const auto& [k, v] : doc.root()["params"].items()) known += (known.empty() ? "" : ", ") + k;
-    throw Error(fmt::format("--set {}: the model has no parameter or key '{}' (parameters: {})", assignment, first,
-                            known.empty() ? "none" : known),
+    if (has_params)
+      for (const auto& [k, v] : root["params"].items()) known += (known.empty() ? "" : ", ") + k;
+    throw Error(fmt::format("--set {}: the model has no parameter or key '{}' (parameters: {})", shown,
+                            printable_utf8(first), known.empty() ? "none" : printable_utf8(known)),
                 Error::Kind::usage);
   }
+  if (plus) check_new_parameter(path);
   doc.apply_override((plus ? "+params." : "params.") + a);
 }
 

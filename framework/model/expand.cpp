@@ -21,8 +21,11 @@
 #include <set>
 
 #include "core/config.hpp"
+#include "core/text_file.hpp"
+#include "core/utf8.hpp"
 #include "model/document.hpp"
 #include "model/expression.hpp"
+#include "model/limits.hpp"
 #include "model/load.hpp"
 #include "nn/registry.hpp"
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
@@ -35,8 +38,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // An error that already carries its location; the expander never relocates it.
+// Its text is escaped (core/utf8.hpp): names and values quoted from the file may
+// hold newlines, and a message must stay one line.
 struct LocatedError : Error {
-  LocatedError(const SourceLocation& at, const std::string& message) : Error(at, message, Kind::usage) {}
+  LocatedError(const SourceLocation& at, const std::string& message)
+      : Error(SourceLocation{printable_utf8(at.file), at.line, at.column}, printable_utf8(message), Kind::usage) {}
 };
 
 std::string join(const std::vector<std::string>& items) {
@@ -149,6 +155,7 @@ class Expander {
 
  private:
   std::string context(int sc) const {
+    if (sc < 0 || static_cast<size_t>(sc) >= scopes_.size()) return "";  // the model's scope is not made yet
     const auto& via = scopes_[sc].via;
     if (via.empty()) return "";
     std::string out;
@@ -168,6 +175,8 @@ class Expander {
     return static_cast<int>(scopes_.size()) - 1;
   }
   void define(int sc, const std::string& local, Target t, const Src& src);
+  void check_layer_budget(int sc, const Src& repeat_src, int64_t count) const;
+  void check_repeat_total(int sc, const Src& repeat_src, int64_t per_instance, int64_t count) const;
   Target expand_list(int sc, const json& list, const Src& src, Target prev);
   void expand_entry(int sc, const json& e, const Src& src, size_t index, Target& prev);
   Target add_layer(int sc, const json& e, const Src& src, const std::string& type, const std::string& local,
@@ -188,6 +197,8 @@ class Expander {
   std::map<std::string, std::unique_ptr<ConfigDoc>> block_files_;
   std::map<std::string, BlockDef> blocks_;
   std::vector<Pending> layers_;
+  int param_depth_ = 0;           // parameters being evaluated, each for the next (a chain)
+  int64_t instance_product_ = 1;  // the product of the repeat counts of the entries being expanded
 };
 
 std::optional<json> ScopeVars::get(const std::string& name) const { return e_.param(scope_, name); }
@@ -199,8 +210,15 @@ std::optional<json> Expander::param(int sc, const std::string& name) {
   Slot& s = it->second;
   if (s.done) return s.value;
   if (s.busy) fail(sc, s.src, fmt::format("parameter '{}' depends on itself", name));
+  // Each parameter defined from another recurses once; a long chain would overflow the stack.
+  if (param_depth_ >= kMaxParameterChain)
+    fail(sc, s.src,
+         fmt::format("parameter '{}': more than {} parameters each defined from the next; the limit is {}", name,
+                     kMaxParameterChain, kMaxParameterChain));
   s.busy = true;
+  ++param_depth_;
   json v = eval(s.raw, s.src, sc);
+  --param_depth_;
   Slot& again = scopes_[sc].params.at(name);  // (the deque keeps references stable; be explicit anyway)
   again.value = std::move(v);
   again.done = true;
@@ -243,6 +261,32 @@ void Expander::define(int sc, const std::string& local, Target t, const Src& src
                      it != s.defined_at.end() ? it->second.str() : "an input"));
   s.names[local] = std::move(t);
   s.defined_at[local] = src.loc();
+}
+
+// A repeated entry makes count instances for each instance of the entries
+// around it: checked before anything is expanded, so that `repeat: 1000000000`
+// or ten nested `repeat: 10` fail at once instead of filling memory.
+void Expander::check_layer_budget(int sc, const Src& repeat_src, int64_t count) const {
+  int64_t total = 0;
+  const bool overflows = __builtin_mul_overflow(instance_product_, count, &total);
+  if (!overflows && total <= kMaxModelLayers) return;
+  const std::string around =
+      instance_product_ > 1 ? fmt::format(" ({} for each of the {} instances around it)", count, instance_product_) : "";
+  fail(sc, repeat_src,
+       fmt::format("'repeat' makes {} instances{}, so at least {} layers; a model may have at most {} layers", count,
+                   around, overflows ? "2^63" : std::to_string(total), kMaxModelLayers));
+}
+
+// After the first of `count` identical instances made `per_instance` layers.
+void Expander::check_repeat_total(int sc, const Src& repeat_src, int64_t per_instance, int64_t count) const {
+  int64_t more = 0, total = 0;
+  const bool overflows = __builtin_mul_overflow(per_instance, count - 1, &more) ||
+                         __builtin_add_overflow(static_cast<int64_t>(layers_.size()), more, &total);
+  if (!overflows && total <= kMaxModelLayers) return;
+  fail(sc, repeat_src,
+       fmt::format("'repeat' makes {} instances of {} layer(s) each, so the model would have {} layers; a model may "
+                   "have at most {} layers",
+                   count, per_instance, overflows ? "over 2^63" : std::to_string(total), kMaxModelLayers));
 }
 
 Target Expander::expand_list(int sc, const json& list, const Src& src, Target prev) {
@@ -333,11 +377,13 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
         }
         for (size_t i = 0; i < n; ++i) instances[i][k] = {vals[i], v.is_array() ? ks.at(i) : ks};
       }
+      check_layer_budget(sc, rs, static_cast<int64_t>(n));
     } else {
       const json count = eval(r, rs, sc);
       if (!count.is_number_integer())
         fail(sc, rs, fmt::format("'repeat' expects a count or a mapping of key: [values], got {}", count.dump()));
       if (count.get<int64_t>() < 1) fail(sc, rs, fmt::format("'repeat' must be at least 1, got {}", count.dump()));
+      check_layer_budget(sc, rs, count.get<int64_t>());
       instances.assign(static_cast<size_t>(count.get<int64_t>()), Instance{});
     }
   }
@@ -351,6 +397,9 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
   }
 
   Target group_target;
+  const int64_t outer_product = instance_product_;
+  instance_product_ *= static_cast<int64_t>(instances.size());  // cannot overflow: checked against the limit
+  const size_t layers_before = layers_.size();
   for (size_t r = 0; r < instances.size(); ++r) {
     const std::string local = repeated ? group + "." + std::to_string(r) : group;
     // Chained repeats read the previous instance; parallel ones all read the entry's inputs.
@@ -360,7 +409,14 @@ void Expander::expand_entry(int sc, const json& e, const Src& src, size_t index,
     if (repeated) define(sc, local, out, name_src);
     group_target.members.push_back(out);
     prev = out;
+    // `repeat: N` of a block makes N identical instances: once the first is made,
+    // the total is known exactly, so a block of 3 layers repeated 65536 times fails
+    // here instead of after expanding the first 10000 layers.
+    if (r == 0 && repeated && !e["repeat"].is_object() && instances.size() > 1)
+      check_repeat_total(sc, src.at("repeat"), static_cast<int64_t>(layers_.size() - layers_before),
+                         static_cast<int64_t>(instances.size()));
   }
+  instance_product_ = outer_product;
   if (parallel) {
     group_target.where = name_src.loc();
     prev = group_target;
@@ -376,6 +432,8 @@ Target Expander::add_layer(int sc, const json& e, const Src& src, const std::str
       hint = fmt::format("; '{}' is a block: write block: {}", type, type);
     fail(sc, src.at("type"), fmt::format("unknown layer type '{}' (known: {}){}", type, join(layer_types()), hint));
   }
+  if (static_cast<int64_t>(layers_.size()) >= kMaxModelLayers)
+    fail(sc, src, fmt::format("the model has more than {} layers; that is the limit", kMaxModelLayers));
   Pending p;
   p.name = scopes_[sc].prefix + local;
   p.type = type;
@@ -405,6 +463,10 @@ Target Expander::expand_block_use(int sc, const json& e, const Src& src, const s
   const auto& stack = scopes_[sc].block_stack;
   if (std::find(stack.begin(), stack.end(), def.id) != stack.end())
     fail(sc, src.at("block"), fmt::format("block '{}' uses itself", block));
+  if (scopes_[sc].via.size() >= static_cast<size_t>(kMaxBlockNesting))
+    fail(sc, src.at("block"),
+         fmt::format("blocks nest more than {} deep (a block used in a block used in ...); the limit is {}",
+                     kMaxBlockNesting, kMaxBlockNesting));
 
   Scope s;
   s.prefix = scopes_[sc].prefix + local + ".";
@@ -486,11 +548,19 @@ void Expander::check_block_def(const BlockDef& b) const {
 }
 
 const BlockDef& Expander::block_from_file(int sc, const std::string& name, const std::string& path, const Src& src) {
-  const std::string id = fs::weakly_canonical(path).string();
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(path, ec);
+  const std::string id = ec ? path : canonical.string();
   auto it = blocks_.find(id);
   if (it != blocks_.end()) return it->second;
-  if (!fs::exists(path)) fail(sc, src, fmt::format("block '{}': no such file '{}'", name, path));
-  auto doc = std::make_unique<ConfigDoc>(ConfigDoc::load_file(path));
+  if (!fs::exists(path, ec) && !ec) fail(sc, src, fmt::format("block '{}': no such file '{}'", name, path));
+  std::string text;
+  try {
+    text = read_text_file(path, "block file");  // the one safe reader: no FIFOs, directories, huge files
+  } catch (const Error& e) {
+    fail(sc, src, fmt::format("block '{}': {}", name, e.what()));
+  }
+  auto doc = std::make_unique<ConfigDoc>(ConfigDoc::load_string(text, path));
   BlockDef b{fs::path(path).stem().string(), id, doc.get(), Src{doc.get(), ""}, doc->root()};
   block_files_[id] = std::move(doc);
   check_block_def(b);
@@ -517,7 +587,8 @@ const BlockDef& Expander::find_block(int sc, const std::string& name, const Src&
   dirs.push_back(std::string(ATROUS_SOURCE_DIR) + "/configs/blocks");
   for (const auto& d : dirs) {
     const fs::path p = fs::path(d) / (name + ".yaml");
-    if (fs::exists(p)) return block_from_file(sc, name, p.string(), src);
+    std::error_code ec;  // a symlink loop counts as there; block_from_file reports it
+    if (fs::exists(p, ec) || ec) return block_from_file(sc, name, p.string(), src);
   }
   std::vector<std::string> inline_names;
   for (const auto& [k, v] : inline_blocks.items()) inline_names.push_back(k);
@@ -630,6 +701,9 @@ ResolvedModel Expander::run() {
     if (!root["blocks"].is_object()) fail(0, top.at("blocks"), "'blocks' must map block names to definitions");
     for (const auto& [k, v] : root["blocks"].items()) find_block(0, k, top.at("blocks").at(k));
   }
+
+  if (root.contains("description") && !root["description"].is_string())
+    fail(0, top.at("description"), "'description' expects a string");
 
   ResolvedModel m;
   m.file = doc_.file();

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace atrous {
 
@@ -17,7 +18,17 @@ std::string join(const std::vector<std::string>& items) {
   return out.empty() ? "none" : out;
 }
 
-[[noreturn]] void fail(const std::string& message) { throw Error(message, Error::Kind::usage); }
+// Escaped (core/utf8.hpp): the expression is quoted, and a message must stay one line.
+[[noreturn]] void fail(const std::string& message) { throw Error(printable_utf8(message), Error::Kind::usage); }
+
+// An expression as quoted in a message: long ones are cut, so a message stays one readable line.
+std::string shortened(const std::string& text) {
+  constexpr size_t kShown = 60;
+  if (text.size() <= kShown) return text;
+  size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return text.substr(0, cut) + "...";
+}
 
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -40,8 +51,42 @@ class Parser {
 
  private:
   [[noreturn]] void error(const std::string& what) const {
-    fail(fmt::format("expression '{}': {} at position {}", s_, what, pos_ + 1));
+    fail(fmt::format("expression '{}': {} at position {}", shortened(s_), what, pos_ + 1));
   }
+  // Every operand goes through unary(), so its depth counts the open parentheses
+  // and signs; a bound keeps hostile input off the end of the stack.
+  struct Nesting {
+    explicit Nesting(Parser& p) : p_(p) {
+      if (++p_.depth_ > kMaxNesting)
+        p_.error(fmt::format("nested more than {} levels deep (parentheses and signs)", kMaxNesting));
+    }
+    ~Nesting() { --p_.depth_; }
+    Parser& p_;
+  };
+  static constexpr int kMaxNesting = 100;
+
+  [[noreturn]] void overflow(size_t op) {
+    pos_ = op;
+    skip();
+    error("integer overflow (values must fit in 64-bit signed integers)");
+  }
+  // Checked arithmetic; `op` is the operator's position, for the message.
+  int64_t add(int64_t a, int64_t b, size_t op) {
+    int64_t r = 0;
+    if (__builtin_add_overflow(a, b, &r)) overflow(op);
+    return r;
+  }
+  int64_t subtract(int64_t a, int64_t b, size_t op) {
+    int64_t r = 0;
+    if (__builtin_sub_overflow(a, b, &r)) overflow(op);
+    return r;
+  }
+  int64_t multiply(int64_t a, int64_t b, size_t op) {
+    int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r)) overflow(op);
+    return r;
+  }
+
   void skip() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
   }
@@ -57,8 +102,9 @@ class Parser {
   int64_t expr() {
     int64_t v = term();
     while (true) {
-      if (eat('+')) v += term();
-      else if (eat('-')) v -= term();
+      const size_t op = pos_;
+      if (eat('+')) v = add(v, term(), op);
+      else if (eat('-')) v = subtract(v, term(), op);
       else return v;
     }
   }
@@ -66,8 +112,9 @@ class Parser {
   int64_t term() {
     int64_t v = unary();
     while (true) {
+      const size_t op = pos_;
       if (eat('*')) {
-        v *= unary();
+        v = multiply(v, unary(), op);
       } else if (eat('/')) {
         const size_t at = pos_;
         const int64_t d = unary();
@@ -75,6 +122,7 @@ class Parser {
           pos_ = at;
           error("division by zero");
         }
+        if (v == std::numeric_limits<int64_t>::min() && d == -1) overflow(op);  // the one quotient out of range
         // Floor division: the quotient rounds toward negative infinity.
         int64_t q = v / d;
         if ((v % d != 0) && ((v < 0) != (d < 0))) --q;
@@ -86,7 +134,11 @@ class Parser {
   }
 
   int64_t unary() {
-    if (eat('-')) return -unary();
+    const Nesting nest(*this);
+    const size_t op = pos_;
+    if (eat('-')) {
+      return subtract(0, unary(), op);
+    }
     if (eat('+')) return unary();
     return primary();
   }
@@ -135,15 +187,16 @@ class Parser {
 
   int64_t variable(const std::string& name) const {
     const auto v = vars_.get(name);
-    if (!v) fail(fmt::format("expression '{}': unknown parameter '{}' (parameters: {})", s_, name, join(vars_.names())));
+    if (!v) fail(fmt::format("expression '{}': unknown parameter '{}' (parameters: {})", shortened(s_), name, join(vars_.names())));
     if (!v->is_number_integer())
-      fail(fmt::format("expression '{}': parameter '{}' is {}, not an integer", s_, name, v->dump()));
+      fail(fmt::format("expression '{}': parameter '{}' is {}, not an integer", shortened(s_), name, v->dump()));
     return v->get<int64_t>();
   }
 
   const std::string& s_;
   const Variables& vars_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // Finds the '}' that closes a '${' opened at `open` (no nesting in expressions).

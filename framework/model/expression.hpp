@@ -3,6 +3,8 @@
 // over parameters: integer literals, names, + - * /, unary minus, parentheses,
 // min(a, b, ...) and max(a, b, ...). Division floors (as Python's //) so that
 // `${width/2}` of an odd width is predictable; dividing by zero is an error.
+// Arithmetic is checked: a result outside int64_t is an error, never a wrapped
+// value, and parentheses and signs nest at most 100 deep.
 //
 // A string that is exactly one `${name}` yields the parameter's value unchanged,
 // whatever its type (a list of rates, a float, a string); any other expression

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/text_file.hpp"
 #include "store/experiment_name.hpp"
 
 namespace atrous {
@@ -68,8 +69,10 @@ std::string locate_config_file(const ExperimentSpec& spec, const std::string& na
     candidates.push_back(here / given);
     candidates.push_back(here.parent_path() / given);
   }
-  for (const auto& c : candidates)
-    if (fs::is_regular_file(c)) return c.lexically_normal().string();
+  for (const auto& c : candidates) {
+    std::error_code ec;  // a symlink loop or an unreadable directory is "not found" here, not an exception
+    if (fs::is_regular_file(c, ec)) return c.lexically_normal().string();
+  }
   std::string tried;
   for (const auto& c : candidates) tried += (tried.empty() ? "" : ", ") + c.lexically_normal().string();
   spec.fail(pointer, fmt::format("file '{}' not found (tried {})", name, tried));
@@ -78,7 +81,7 @@ std::string locate_config_file(const ExperimentSpec& spec, const std::string& na
 ExperimentSpec load_experiment(const std::string& path) {
   ExperimentSpec spec;
   spec.file = path;
-  spec.doc = ConfigDoc::load_file(path);
+  spec.doc = ConfigDoc::load_string(read_text_file(path, "experiment spec"), path);
   const nlohmann::json& root = spec.doc.root();
   if (!root.is_object()) spec.fail("", "an experiment spec must be a mapping");
   for (const auto& [key, value] : root.items())
