@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/checked_int.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 
@@ -27,9 +28,11 @@ std::string dims_str(const Dims& dims) {
 }
 
 int64_t product(const Dims& dims) {
-  int64_t p = 1;
-  for (auto d : dims) p *= d;
-  return p;
+  // Dims can come from user input (model files, --input, checkpoints): a wrapped
+  // product would size a buffer for a different, smaller tensor.
+  const CheckedInt p = checked_product(dims);
+  if (!p.ok()) throw Error(fmt::format("tensor {} has more than 2^63 elements", dims_str(dims)), Error::Kind::usage);
+  return p.value();
 }
 
 Tensor::Tensor(const md_t& md) : md_(md), mem_(md, cpu_engine()) { zero(); }

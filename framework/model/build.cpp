@@ -88,7 +88,14 @@ Graph build_graph(const ResolvedModel& m) {
   const json& in = spec.at("input");
   const Shape input{in.at("channels").get<int64_t>(), in.at("height").get<int64_t>(), in.at("width").get<int64_t>()};
   Graph g;
-  g.add_input("input", input);
+  try {
+    g.add_input("input", input);
+  } catch (const Error& e) {  // a size that overflows: point at the largest
+    const char* key = input.h >= input.w && input.h >= input.c ? "input.height"
+                      : input.w >= input.c                     ? "input.width"
+                                                               : "input.channels";
+    m.fail_model(key, e.what());
+  }
   for (const auto& l : spec.at("layers")) {
     const std::string name = l.at("name").get<std::string>();
     const std::string type = l.at("type").get<std::string>();

@@ -800,18 +800,31 @@ ResolvedModel Expander::run() {
 }  // namespace
 
 Shape parse_shape(const std::string& text) {
-  Shape s;
-  char x1 = 0, x2 = 0;
-  long long c = 0, h = 0, w = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%lld%c%lld%c%lld%n", &c, &x1, &h, &x2, &w, &used) != 5 || x1 != 'x' || x2 != 'x' ||
-      used != static_cast<int>(text.size()) || c <= 0 || h <= 0 || w <= 0)
-    throw Error(fmt::format("'{}' is not a shape; expected CxHxW with positive sizes, e.g. 3x64x64", text),
+  const auto fail = [&](const std::string& why) {
+    throw Error(fmt::format("--input '{}': {}; expected CxHxW with positive sizes, e.g. 3x64x64", text, why),
                 Error::Kind::usage);
-  s.c = c;
-  s.h = h;
-  s.w = w;
-  return s;
+  };
+  // Digits only (no sign, no spaces), each size checked against int64 before it
+  // could wrap: sscanf's %lld would clamp 99999999999999999999 silently.
+  int64_t sizes[3] = {};
+  size_t i = 0;
+  for (int part = 0; part < 3; ++part) {
+    if (part > 0 && (i >= text.size() || text[i++] != 'x')) fail("not a shape");
+    const size_t begin = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == begin) fail("not a shape");
+    int64_t v = 0;
+    for (size_t k = begin; k < i; ++k) {
+      const int digit = text[k] - '0';
+      if (v > (INT64_MAX - digit) / 10)
+        fail(fmt::format("{} is out of range (at most {})", text.substr(begin, i - begin), INT64_MAX));
+      v = v * 10 + digit;
+    }
+    if (v == 0) fail("sizes must be positive");
+    sizes[part] = v;
+  }
+  if (i != text.size()) fail("not a shape");
+  return {sizes[0], sizes[1], sizes[2]};
 }
 
 namespace {

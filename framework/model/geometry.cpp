@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/checked_int.hpp"
+
 namespace atrous {
 
 using nlohmann::json;
@@ -33,8 +35,13 @@ LayerGeometry layer_geometry(const json& l) {
     g.rule = SpatialRule::window;
     const auto k = pair_of(l, "kernel", {3, 3});
     const auto d = pair_of(l, "dilation", {1, 1});
-    // Default padding is "same" for odd kernels: d(k-1)/2 (nn/conv2d.cpp).
-    const auto p = pair_of(l, "padding", {d.first * (k.first - 1) / 2, d.second * (k.second - 1) / 2});
+    // Default padding is "same" for odd kernels: d(k-1)/2 (nn/conv2d.cpp, which
+    // rejects the sizes whose product overflows: 0 is never used then).
+    const auto same = [](int64_t dilation, int64_t kernel) {
+      const CheckedInt p = CheckedInt(dilation) * (CheckedInt(kernel) - 1) / 2;
+      return p.ok() ? p.value() : 0;
+    };
+    const auto p = pair_of(l, "padding", {same(d.first, k.first), same(d.second, k.second)});
     set_axes(g, k, pair_of(l, "stride", {1, 1}), p, d);
   } else if (type == "maxpool" || type == "avgpool") {
     g.rule = SpatialRule::window;

@@ -40,7 +40,8 @@ namespace atrous {
 struct Fraction {
   int64_t num = 1, den = 1;
   static Fraction of(int64_t num, int64_t den);  // reduced, den > 0
-  Fraction operator*(const Fraction& o) const { return of(num * o.num, den * o.den); }
+  // A usage error when the product overflows int64 (e.g. huge strides).
+  Fraction operator*(const Fraction& o) const;
   bool operator==(const Fraction&) const = default;
   double value() const { return static_cast<double>(num) / static_cast<double>(den); }
   std::string str() const;  // "8", "1/2"
@@ -63,7 +64,8 @@ struct ReceptiveField {
 constexpr int64_t kReceptiveFieldWindow = 128;
 
 // Receptive fields of every layer of a resolved spec (model/resolved.hpp), keyed
-// by layer name. `shapes` holds per-sample shapes of "input" and of every layer
+// by layer name. A position, extent or jump that overflows int64 (strides or
+// dilations far beyond any image) is a usage error naming the layer. `shapes` holds per-sample shapes of "input" and of every layer
 // (Graph::shape), used for resize ratios.
 std::map<std::string, ReceptiveField> receptive_fields(const nlohmann::json& spec,
                                                        const std::map<std::string, Shape>& shapes);

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/checked_int.hpp"
+#include "core/error.hpp"
+
 namespace atrous {
 
 using nlohmann::json;
@@ -34,13 +37,18 @@ ModelSummary summarize(const ResolvedModel& model, const Graph& graph) {
   const auto rfs = receptive_fields(spec, shapes);
   std::map<std::string, double> flops;
   for (const auto& [name, f] : graph.layer_flops(s.input.h, s.input.w)) flops[name] = f;
+  // From the parameters' dims: summarising allocates no parameter storage.
   std::map<std::string, int64_t> params;
   for (const auto& n : graph.nodes()) {
-    int64_t count = 0;
+    CheckedInt count = 0;
     for (const Param* p : n.layer->params())
       if (p->trainable()) count += static_cast<int64_t>(p->size());
-    params[n.name] = count;
+    if (!count.ok())
+      throw Error(fmt::format("layer '{}' ({}) has more than 2^63 parameters", n.name, n.layer->type()),
+                  Error::Kind::usage);
+    params[n.name] = count.value();
   }
+  CheckedInt total_params = 0;
 
   for (const auto& l : spec.at("layers")) {
     LayerSummary ls;
@@ -51,10 +59,12 @@ ModelSummary summarize(const ResolvedModel& model, const Graph& graph) {
     ls.params = params.count(ls.name) ? params.at(ls.name) : 0;
     ls.flops = flops.count(ls.name) ? flops.at(ls.name) : 0;
     ls.rf = rfs.at(ls.name);
-    s.params += ls.params;
+    total_params += ls.params;
     s.flops += ls.flops;
     s.layers.push_back(std::move(ls));
   }
+  if (!total_params.ok()) throw Error("the model has more than 2^63 parameters", Error::Kind::usage);
+  s.params = total_params.value();
   s.rf = rfs.at(s.output);
   return s;
 }

@@ -21,7 +21,7 @@ Shape Relu::bind(const std::vector<Shape>& inputs) {
 }
 
 double Relu::flops(const std::vector<Dims>& in) const {
-  return static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+  return static_cast<double>(in[0][1]) * static_cast<double>(in[0][2]) * static_cast<double>(in[0][3]);
 }
 
 bool Relu::is_relu(float* negative_slope) const {

@@ -28,7 +28,7 @@ Dims Add::output_dims(const std::vector<Dims>& inputs) const {
 }
 
 double Add::flops(const std::vector<Dims>& in) const {
-  return static_cast<double>(in.size() - 1) * static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+  return static_cast<double>(in.size() - 1) * static_cast<double>(in[0][1]) * static_cast<double>(in[0][2]) * static_cast<double>(in[0][3]);
 }
 
 namespace {

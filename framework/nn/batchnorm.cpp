@@ -21,14 +21,14 @@ Shape BatchNorm::bind(const std::vector<Shape>& inputs) {
   check(inputs.size() == 1, "batchnorm takes one input, got {}", inputs.size());
   channels_ = inputs[0].c;
   const Dims d{channels_};
+  // Storage starts at the default initialisation (scale and variance 1), so an
+  // uninitialised graph normalises like PyTorch's fresh module.
   if (affine_) {
-    weight_ = std::make_unique<Param>("weight", d, Param::Role::norm);
+    weight_ = std::make_unique<Param>("weight", d, Param::Role::norm, 1.f);
     bias_ = std::make_unique<Param>("bias", d, Param::Role::norm);
   }
   running_mean_ = std::make_unique<Param>("running_mean", d, Param::Role::buffer);
-  running_var_ = std::make_unique<Param>("running_var", d, Param::Role::buffer);
-  Rng unused(0);
-  init(unused);
+  running_var_ = std::make_unique<Param>("running_var", d, Param::Role::buffer, 1.f);
   return inputs[0];
 }
 
@@ -51,7 +51,7 @@ void BatchNorm::init(Rng&) {
 
 double BatchNorm::flops(const std::vector<Dims>& in) const {
   // Inference folds into one multiply-add per element.
-  return 2.0 * static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+  return 2.0 * static_cast<double>(in[0][1]) * static_cast<double>(in[0][2]) * static_cast<double>(in[0][3]);
 }
 
 bool BatchNorm::fuse_relu(float negative_slope) {

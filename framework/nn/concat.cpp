@@ -1,5 +1,6 @@
 #include "nn/concat.hpp"
 
+#include "core/checked_int.hpp"
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/registry.hpp"
@@ -24,11 +25,16 @@ std::string dims_list_str(const std::vector<Dims>& s) {
 Shape Concat::bind(const std::vector<Shape>& inputs) {
   check(!inputs.empty(), "concat needs at least one input");
   Shape out{0, inputs[0].h, inputs[0].w};
+  CheckedInt channels = 0;
   for (const auto& s : inputs) {
     check(s.h == out.h && s.w == out.w, "concat: inputs must have the same height and width, got {}",
           shapes_str(inputs));
-    out.c += s.c;
+    channels += s.c;
   }
+  if (!channels.ok())
+    throw Error(fmt::format("concat: the channel count of {} overflows 64-bit integers", shapes_str(inputs)),
+                Error::Kind::usage);
+  out.c = channels.value();
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/checked_int.hpp"
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/init.hpp"
@@ -11,14 +12,30 @@ namespace atrous {
 
 using namespace dnnl;
 
+int64_t ConvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
+  const CheckedInt r = (CheckedInt(in) + CheckedInt(2) * p - CheckedInt(d) * (CheckedInt(k) - 1) - 1) / s + 1;
+  if (!r.ok())
+    throw Error(fmt::format("conv: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+                            "'padding' {}, 'dilation' {})",
+                            in, k, s, p, d),
+                Error::Kind::usage);
+  return r.value();
+}
+
 ConvGeometry ConvGeometry::read(const Attrs& a, int64_t default_kernel) {
   ConvGeometry g;
   std::tie(g.kh, g.kw) = a.get_pair("kernel", {default_kernel, default_kernel});
   std::tie(g.sh, g.sw) = a.get_pair("stride", {1, 1});
   std::tie(g.dh, g.dw) = a.get_pair("dilation", {1, 1});
-  std::tie(g.ph, g.pw) = a.get_pair("padding", {g.dh * (g.kh - 1) / 2, g.dw * (g.kw - 1) / 2});
-  check(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0 && g.dh > 0 && g.dw > 0 && g.ph >= 0 && g.pw >= 0,
-        "kernel, stride and dilation must be positive and padding non-negative");
+  check(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0 && g.dh > 0 && g.dw > 0,
+        "kernel, stride and dilation must be positive");
+  const CheckedInt same_h = CheckedInt(g.dh) * (g.kh - 1) / 2, same_w = CheckedInt(g.dw) * (g.kw - 1) / 2;
+  if (!same_h.ok() || !same_w.ok())
+    throw Error(fmt::format("conv: 'dilation' {}x{} times 'kernel' {}x{} overflows 64-bit integers", g.dh, g.dw,
+                            g.kh, g.kw),
+                Error::Kind::usage);
+  std::tie(g.ph, g.pw) = a.get_pair("padding", {same_h.value(), same_w.value()});
+  check(g.ph >= 0 && g.pw >= 0, "padding must be non-negative");
   return g;
 }
 
@@ -66,7 +83,9 @@ void Conv2d::init(Rng& rng) {
 
 double Conv2d::flops(const std::vector<Dims>& in) const {
   const Dims o = output_dims(in);
-  return 2.0 * static_cast<double>(o[2] * o[3] * out_ * (in_ / groups_) * g_.kh * g_.kw);
+  // In double: a product of int64 sizes could wrap.
+  return 2.0 * static_cast<double>(o[2]) * static_cast<double>(o[3]) * static_cast<double>(out_) *
+         static_cast<double>(in_ / groups_) * static_cast<double>(g_.kh) * static_cast<double>(g_.kw);
 }
 
 bool Conv2d::fuse_relu(float negative_slope) {

@@ -10,10 +10,9 @@ namespace atrous {
 
 struct ConvGeometry {
   int64_t kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1, dh = 1, dw = 1;
-  // Output size along one axis: (in + 2p - d(k-1) - 1) / s + 1.
-  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
-    return (in + 2 * p - d * (k - 1) - 1) / s + 1;
-  }
+  // Output size along one axis: (in + 2p - d(k-1) - 1) / s + 1; a usage error
+  // when the arithmetic overflows int64.
+  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d);
   // Reads kernel/stride/padding/dilation; padding defaults to "same" (d(k-1)/2).
   static ConvGeometry read(const Attrs& a, int64_t default_kernel);
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/checked_int.hpp"
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/init.hpp"
@@ -12,6 +13,17 @@
 namespace atrous {
 
 using namespace dnnl;
+
+int64_t DeconvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t d) {
+  const CheckedInt r =
+      (CheckedInt(in) - 1) * s - CheckedInt(2) * p + CheckedInt(d) * (CheckedInt(k) - 1) + op + 1;
+  if (!r.ok())
+    throw Error(fmt::format("deconv: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+                            "'padding' {}, 'dilation' {})",
+                            in, k, s, p, d),
+                Error::Kind::usage);
+  return r.value();
+}
 
 DeconvGeometry DeconvGeometry::read(const Attrs& a) {
   DeconvGeometry g;
@@ -30,7 +42,7 @@ DeconvGeometry DeconvGeometry::read(const Attrs& a) {
         g.opw);
   // oneDNN sees output_padding as a right padding of p - op, which it accepts down
   // to 1 - stride (it needs each extra row to lie within one stride step).
-  check(g.ph - g.oph + g.sh > 0 && g.pw - g.opw + g.sw > 0,
+  check(g.oph - g.sh < g.ph && g.opw - g.sw < g.pw,  // p - op + s > 0, without overflow
         "deconv: 'output_padding' ({}x{}) must be smaller than padding + stride ({}x{})", g.oph, g.opw, g.ph + g.sh,
         g.pw + g.sw);
   return g;
@@ -79,13 +91,18 @@ void Deconv2d::init(Rng& rng) {
     // depthwise upsampler of FCN has G = I = O and 1x1 blocks).
     Param block("block", {in_ / groups_, out_ / groups_, g_.kh, g_.kw}, Param::Role::weight);
     init::bilinear(block);
+    weight_->allocate();
     for (int64_t g = 0; g < groups_; ++g)
       std::copy(block.value.begin(), block.value.end(),
                 weight_->value.begin() + static_cast<std::ptrdiff_t>(g * block.size()));
   } else {
     // Each output pixel sums (I/G) kh kw / (sh sw) terms on average (forward
     // fan-in); each input pixel feeds (O/G) kh kw outputs (backward fan-out).
-    const int64_t fan_in = std::max<int64_t>(1, (in_ / groups_) * g_.kh * g_.kw / (g_.sh * g_.sw));
+    // (The weight's element count fits int64, so only the strides' product can overflow;
+    // then it exceeds the numerator and the quotient is 0.)
+    const CheckedInt strides = CheckedInt(g_.sh) * g_.sw;
+    const int64_t taps = (in_ / groups_) * g_.kh * g_.kw;
+    const int64_t fan_in = std::max<int64_t>(1, strides.ok() ? taps / strides.value() : 0);
     const int64_t fan_out = (out_ / groups_) * g_.kh * g_.kw;
     init::apply(init_, *weight_, fan_in, fan_out, rng);
   }
@@ -94,7 +111,9 @@ void Deconv2d::init(Rng& rng) {
 
 double Deconv2d::flops(const std::vector<Dims>& in) const {
   const Dims& x = in[0];
-  return 2.0 * static_cast<double>(x[2] * x[3] * in_ * (out_ / groups_) * g_.kh * g_.kw);
+  // In double: a product of int64 sizes could wrap.
+  return 2.0 * static_cast<double>(x[2]) * static_cast<double>(x[3]) * static_cast<double>(in_) *
+         static_cast<double>(out_ / groups_) * static_cast<double>(g_.kh) * static_cast<double>(g_.kw);
 }
 
 bool Deconv2d::fuse_relu(float negative_slope) {

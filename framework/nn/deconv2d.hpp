@@ -12,10 +12,9 @@ namespace atrous {
 
 struct DeconvGeometry {
   int64_t kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0, oph = 0, opw = 0, dh = 1, dw = 1;
-  // Output size along one axis: (in - 1)s - 2p + d(k - 1) + output_padding + 1.
-  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t d) {
-    return (in - 1) * s - 2 * p + d * (k - 1) + op + 1;
-  }
+  // Output size along one axis: (in - 1)s - 2p + d(k - 1) + output_padding + 1; a
+  // usage error when the arithmetic overflows int64.
+  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t d);
   static DeconvGeometry read(const Attrs& a);
 };
 

@@ -25,7 +25,7 @@ std::unique_ptr<Kernel> GlobalAvgPool::make_kernel(const std::vector<md_t>& inpu
 }
 
 double GlobalAvgPool::flops(const std::vector<Dims>& in) const {
-  return static_cast<double>(in[0][1] * in[0][2] * in[0][3]);
+  return static_cast<double>(in[0][1]) * static_cast<double>(in[0][2]) * static_cast<double>(in[0][3]);
 }
 
 ATROUS_REGISTER_LAYER("global_avgpool", [](const Attrs& a) { return std::make_unique<GlobalAvgPool>(a); });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/checked_int.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 
@@ -35,6 +36,9 @@ bool Graph::has_tensor(const std::string& name) const {
 void Graph::add_input(const std::string& name, Shape shape) {
   check(!has_tensor(name), "duplicate tensor name '{}'", name);
   check(plans_.empty(), "the graph cannot change after it has run");
+  if (!checked_product({shape.c, shape.h, shape.w}).ok())
+    throw Error(fmt::format("input '{}' of {} has more than 2^63 elements per sample", name, shape.str()),
+                Error::Kind::usage);
   tensor_names_.push_back(name);
   tensor_shapes_.push_back(shape);
   consumers_.push_back(0);
@@ -63,6 +67,10 @@ void Graph::add(const std::string& name, std::unique_ptr<Layer> layer, const std
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", who, e.what()), e.kind());
   }
+  // A tensor must be addressable: anything larger is a size that wrapped or was never meant.
+  if (!checked_product({out.c, out.h, out.w}).ok())
+    throw Error(fmt::format("{}: output {} has more than 2^63 elements per sample", who, out.str()),
+                Error::Kind::usage);
   for (int id : node.inputs) consumers_[id]++;
   tensor_names_.push_back(name);
   tensor_shapes_.push_back(out);
@@ -116,20 +124,39 @@ int Graph::fuse() {
 }
 
 std::vector<NamedParam> Graph::params() {
+  allocate_params();
   std::vector<NamedParam> out;
   for (auto& n : nodes_)
     for (Param* p : n.layer->params()) out.push_back({n.name + "." + p->name, p});
   return out;
 }
 
-int64_t Graph::parameter_count() {
-  int64_t total = 0;
-  for (auto& np : params())
-    if (np.param->trainable()) total += static_cast<int64_t>(np.param->size());
-  return total;
+int64_t Graph::parameter_count(bool include_buffers) const {
+  CheckedInt total = 0;
+  for (const auto& n : nodes_)
+    for (const Param* p : n.layer->params())
+      if (include_buffers || p->trainable()) total += static_cast<int64_t>(p->size());
+  if (!total.ok()) throw Error("the model has more than 2^63 parameters", Error::Kind::usage);
+  return total.value();
+}
+
+void Graph::allocate_params() {
+  for (auto& n : nodes_)
+    for (Param* p : n.layer->params()) {
+      if (p->allocated()) continue;
+      try {
+        p->allocate();
+      } catch (const std::bad_alloc&) {
+        throw Error(fmt::format("layer '{}' ({}): out of memory allocating parameter '{}' ({}, {:.2f} GiB with its "
+                                "gradient)",
+                                n.name, n.layer->type(), p->name, dims_str(p->dims),
+                                2.0 * static_cast<double>(p->size()) * sizeof(float) / (1ull << 30)));
+      }
+    }
 }
 
 void Graph::init(uint64_t seed) {
+  allocate_params();
   Rng rng(seed);
   for (auto& n : nodes_) {
     // Each layer draws from its own stream so adding a layer does not change the others.
@@ -197,6 +224,7 @@ const Tensor& Graph::forward(const Tensor& input, bool training) {
 }
 
 const Tensor& Graph::forward(const std::map<std::string, const Tensor*>& inputs, bool training) {
+  allocate_params();
   Plan& plan = plan_for(inputs, training);
   current_ = &plan;
   bound_.assign(tensor_names_.size(), nullptr);
@@ -294,15 +322,34 @@ const Tensor& Graph::gradient(const std::string& name) const {
   return current_->grads[id];
 }
 
-std::vector<std::pair<std::string, double>> Graph::layer_flops(int64_t height, int64_t width) const {
+std::vector<Dims> Graph::tensor_dims(int64_t batch, int64_t height, int64_t width) const {
   std::vector<Dims> dims(tensor_names_.size());
-  for (int id : input_ids_) dims[id] = {1, tensor_shapes_[id].c, height, width};
-  std::vector<std::pair<std::string, double>> out;
+  for (int id : input_ids_) dims[id] = {batch, tensor_shapes_[id].c, height, width};
   for (const auto& n : nodes_) {
-    const auto in = node_input_dims(n, dims);
-    dims[n.output] = n.layer->output_dims(in);
-    out.emplace_back(n.name, n.layer->flops(in));
+    try {
+      dims[n.output] = n.layer->output_dims(node_input_dims(n, dims));
+    } catch (const Error& e) {
+      throw Error(fmt::format("layer '{}' ({}): {}", n.name, n.layer->type(), e.what()), e.kind());
+    }
   }
+  return dims;
+}
+
+double Graph::activation_elements(int64_t batch, int64_t height, int64_t width) const {
+  const std::vector<Dims> dims = tensor_dims(batch, height, width);
+  double total = 0;
+  for (const auto& n : nodes_) {
+    double count = 1;
+    for (int64_t d : dims[n.output]) count *= static_cast<double>(d);
+    total += count;
+  }
+  return total;
+}
+
+std::vector<std::pair<std::string, double>> Graph::layer_flops(int64_t height, int64_t width) const {
+  const std::vector<Dims> dims = tensor_dims(1, height, width);
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& n : nodes_) out.emplace_back(n.name, n.layer->flops(node_input_dims(n, dims)));
   return out;
 }
 

@@ -50,8 +50,17 @@ class Graph {
   Shape shape(const std::string& name) const;
   const std::string& output_name() const;
   std::vector<std::string> input_names() const;
+  // The parameters, materialised: their storage is allocated on the first call
+  // (training, checkpoints and optimizers read and write it). Shape-only code —
+  // checks, summaries, memory plans — uses nodes() or parameter_count() instead.
   std::vector<NamedParam> params();
-  int64_t parameter_count();
+  // Elements of the trainable parameters (all of them, buffers too, with
+  // `include_buffers`), from their dims alone: allocates nothing. A usage error on overflow.
+  int64_t parameter_count(bool include_buffers = false) const;
+  // Allocates every parameter's storage (idempotent). init(), params() and
+  // forward() call it; nothing before them does.
+  void allocate_params();
+  // Allocates the parameters, then gives each layer its default initialisation.
   void init(uint64_t seed);
   // Tells random layers (dropout) which training step runs next.
   void set_step(int64_t step);
@@ -65,6 +74,9 @@ class Graph {
   const Tensor& value(const std::string& name) const;
   const Tensor& gradient(const std::string& name) const;
 
+  // Elements of every layer's output for `batch` samples of the given size, summed
+  // (a double: nothing here may wrap, however large the size). For memory plans.
+  double activation_elements(int64_t batch, int64_t height, int64_t width) const;
   // Forward FLOPs for one sample of the given size, per layer and in total.
   double flops(int64_t height, int64_t width) const;
   std::vector<std::pair<std::string, double>> layer_flops(int64_t height, int64_t width) const;
@@ -95,6 +107,8 @@ class Graph {
   int tensor_id(const std::string& name, const std::string& who) const;
   Plan& plan_for(const std::map<std::string, const Tensor*>& inputs, bool training);
   std::vector<Dims> node_input_dims(const Node& n, const std::vector<Dims>& tensor_dims) const;
+  // Every tensor's dims for `batch` samples of the given size.
+  std::vector<Dims> tensor_dims(int64_t batch, int64_t height, int64_t width) const;
 
   std::vector<std::string> tensor_names_;
   std::vector<Shape> tensor_shapes_;

@@ -13,24 +13,33 @@ const std::vector<std::string>& names() {
   return n;
 }
 
-void constant(Param& p, float value) { std::fill(p.value.begin(), p.value.end(), value); }
+// Every initialiser allocates the storage it fills (a layer may be initialised
+// outside a graph, e.g. in tests).
+void constant(Param& p, float value) {
+  p.allocate();
+  std::fill(p.value.begin(), p.value.end(), value);
+}
 
 void kaiming_normal(Param& p, int64_t fan_in, Rng& rng) {
+  p.allocate();
   const double std = std::sqrt(2.0 / static_cast<double>(fan_in));
   for (auto& v : p.value) v = static_cast<float>(rng.normal(0.0, std));
 }
 
 void kaiming_uniform(Param& p, int64_t fan_in, Rng& rng) {
+  p.allocate();
   const double bound = std::sqrt(6.0 / static_cast<double>(fan_in));
   for (auto& v : p.value) v = static_cast<float>(rng.uniform(-bound, bound));
 }
 
 void xavier_normal(Param& p, int64_t fan_in, int64_t fan_out, Rng& rng) {
+  p.allocate();
   const double std = std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   for (auto& v : p.value) v = static_cast<float>(rng.normal(0.0, std));
 }
 
 void xavier_uniform(Param& p, int64_t fan_in, int64_t fan_out, Rng& rng) {
+  p.allocate();
   const double bound = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
   for (auto& v : p.value) v = static_cast<float>(rng.uniform(-bound, bound));
 }
@@ -58,6 +67,7 @@ void identity(Param& p, Rng& rng, double noise, int64_t groups) {
   const int64_t Og = O / groups;
   const int64_t C = std::min(I, Og);
   const double scale = static_cast<double>(C) / static_cast<double>(Og);
+  p.allocate();
   for (auto& v : p.value) v = static_cast<float>(rng.normal(0.0, noise * scale));
   for (int64_t o = 0; o < O; ++o)
     for (int64_t i = 0; i < I; ++i)

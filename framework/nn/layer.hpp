@@ -23,19 +23,33 @@ struct Shape {
 };
 
 // A learnable (or running-statistic) array in plain layout; OIHW for conv weights.
+// Its dims are fixed when the layer is bound, its storage only when the model is
+// materialised for training or inference (allocate(); Graph::init, params() and
+// forward() do it): checking or summarising a model allocates nothing, however
+// large its parameters.
 struct Param {
   enum class Role { weight, bias, norm, buffer };
   std::string name;  // local name: "weight", "bias", "running_mean", ...
   Dims dims;
   Role role = Role::weight;
-  std::vector<float> value, grad;
+  std::vector<float> value, grad;  // empty until allocate()
 
-  Param(std::string n, Dims d, Role r)
-      : name(std::move(n)), dims(std::move(d)), role(r), value(product(dims), 0.f), grad(product(dims), 0.f) {}
+  // A usage error when the element count overflows int64. `fill` is the value
+  // storage starts with (batch norm's scale and running variance start at 1).
+  Param(std::string n, Dims d, Role r, float fill = 0.f);
   bool trainable() const { return role != Role::buffer; }
   // Biases and normalisation parameters may be exempted from weight decay.
   bool is_bias_or_norm() const { return role == Role::bias || role == Role::norm; }
-  size_t size() const { return value.size(); }
+  // Element count from the dims, whether or not the storage exists.
+  size_t size() const { return count_; }
+  bool allocated() const { return value.size() == count_ && grad.size() == count_; }
+  // Sizes value (filled) and grad (zeros) unless they already have the right size
+  // (a value loaded from a checkpoint is kept). Idempotent.
+  void allocate();
+
+ private:
+  size_t count_ = 0;
+  float fill_ = 0.f;
 };
 
 using Inputs = std::vector<const Tensor*>;

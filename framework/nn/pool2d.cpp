@@ -1,5 +1,6 @@
 #include "nn/pool2d.hpp"
 
+#include "core/checked_int.hpp"
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/registry.hpp"
@@ -70,6 +71,16 @@ class PoolKernel : public Kernel {
 
 }  // namespace
 
+int64_t PoolSpec::out_size(int64_t in, int64_t k, int64_t s, int64_t p) {
+  const CheckedInt r = (CheckedInt(in) + CheckedInt(2) * p - k) / s + 1;
+  if (!r.ok())
+    throw Error(fmt::format("pooling: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+                            "'padding' {})",
+                            in, k, s, p),
+                Error::Kind::usage);
+  return r.value();
+}
+
 std::unique_ptr<Kernel> make_pool_kernel(const PoolSpec& spec, const md_t& input) {
   return std::make_unique<PoolKernel>(spec, input);
 }
@@ -88,7 +99,7 @@ Pool2d::Pool2d(const Attrs& a, bool max) : max_(max) {
   check(spec_.kh > 0 && spec_.kw > 0, "{}: 'kernel' must be positive, got {}x{}", t, spec_.kh, spec_.kw);
   check(spec_.sh > 0 && spec_.sw > 0, "{}: 'stride' must be positive, got {}x{}", t, spec_.sh, spec_.sw);
   // PyTorch's rule; a larger padding would give windows lying wholly in the padding.
-  check(spec_.ph >= 0 && spec_.pw >= 0 && 2 * spec_.ph <= spec_.kh && 2 * spec_.pw <= spec_.kw,
+  check(spec_.ph >= 0 && spec_.pw >= 0 && spec_.ph <= spec_.kh / 2 && spec_.pw <= spec_.kw / 2,
         "{}: 'padding' ({}x{}) must be non-negative and at most half the kernel ({}x{})", t, spec_.ph, spec_.pw,
         spec_.kh, spec_.kw);
 }
@@ -101,7 +112,8 @@ Shape Pool2d::bind(const std::vector<Shape>& inputs) {
 
 Dims Pool2d::output_dims(const std::vector<Dims>& in) const {
   const Dims& x = in[0];
-  check(x[2] + 2 * spec_.ph >= spec_.kh && x[3] + 2 * spec_.pw >= spec_.kw,
+  // Padding is at most half the kernel, so in + 2p - k cannot overflow for a positive input.
+  check(x[2] - spec_.kh + 2 * spec_.ph >= 0 && x[3] - spec_.kw + 2 * spec_.pw >= 0,
         "{}: input {} is smaller than the kernel {}x{}", type(), dims_str(x), spec_.kh, spec_.kw);
   return {x[0], x[1], PoolSpec::out_size(x[2], spec_.kh, spec_.sh, spec_.ph),
           PoolSpec::out_size(x[3], spec_.kw, spec_.sw, spec_.pw)};
@@ -113,7 +125,8 @@ std::unique_ptr<Kernel> Pool2d::make_kernel(const std::vector<md_t>& inputs, boo
 
 double Pool2d::flops(const std::vector<Dims>& in) const {
   const Dims y = output_dims(in);
-  return static_cast<double>(y[1] * y[2] * y[3] * spec_.kh * spec_.kw);
+  return static_cast<double>(y[1]) * static_cast<double>(y[2]) * static_cast<double>(y[3]) *
+         static_cast<double>(spec_.kh) * static_cast<double>(spec_.kw);
 }
 
 ATROUS_REGISTER_LAYER("maxpool", [](const Attrs& a) { return std::make_unique<Pool2d>(a, true); });

@@ -14,7 +14,8 @@ namespace atrous {
 struct PoolSpec {
   dnnl::algorithm alg = dnnl::algorithm::pooling_max;
   int64_t kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
-  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p) { return (in + 2 * p - k) / s + 1; }
+  // A usage error when the arithmetic overflows int64.
+  static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p);
 };
 
 // A oneDNN pooling kernel that keeps the input's layout (its gradient too).

@@ -47,10 +47,14 @@ Dims Resize::output_dims(const std::vector<Dims>& in) const {
   const Dims& x = in[0];
   if (size_) return {x[0], x[1], size_->first, size_->second};
   if (scale_) {
-    const auto h = static_cast<int64_t>(std::floor(static_cast<double>(x[2]) * *scale_));
-    const auto w = static_cast<int64_t>(std::floor(static_cast<double>(x[3]) * *scale_));
+    const double h = std::floor(static_cast<double>(x[2]) * *scale_);
+    const double w = std::floor(static_cast<double>(x[3]) * *scale_);
     check(h > 0 && w > 0, "resize: 'scale' {} makes input {} empty", *scale_, dims_str(x));
-    return {x[0], x[1], h, w};
+    // 2^63 itself is not an int64 (and converting it would be undefined).
+    if (!(h < 0x1p63 && w < 0x1p63))
+      throw Error(fmt::format("resize: 'scale' {} makes input {} larger than 2^63", *scale_, dims_str(x)),
+                  Error::Kind::usage);
+    return {x[0], x[1], static_cast<int64_t>(h), static_cast<int64_t>(w)};
   }
   return {x[0], x[1], in[1][2], in[1][3]};
 }
@@ -58,7 +62,7 @@ Dims Resize::output_dims(const std::vector<Dims>& in) const {
 double Resize::flops(const std::vector<Dims>& in) const {
   if (mode_ == Mode::nearest) return 0.0;
   const Dims y = output_dims(in);
-  return 8.0 * static_cast<double>(y[1] * y[2] * y[3]);
+  return 8.0 * static_cast<double>(y[1]) * static_cast<double>(y[2]) * static_cast<double>(y[3]);
 }
 
 namespace {

@@ -108,8 +108,10 @@ void Optimizer::step(const std::vector<NamedParam>& params, double lr) {
   for (const auto& np : params) {
     Param& p = *np.param;
     if (!p.trainable()) continue;
-    check(p.grad.size() == p.value.size(), "parameter '{}' has {} values but {} gradients", np.name, p.value.size(),
-          p.grad.size());
+    // Storage is allocated lazily (nn/layer.hpp): an unallocated parameter must not be written past its end.
+    check(p.grad.size() == p.value.size() && p.value.size() == p.size(),
+          "parameter '{}' has {} values but {} gradients (expected {})", np.name, p.value.size(), p.grad.size(),
+          p.size());
     Slot& s = slot(np);
     // The count is a float, as PyTorch's step tensor; exact up to 2^24 steps.
     check(s.step[0] < 16777216.f, "optimizer step count of '{}' exceeds 2^24", np.name);

@@ -12,6 +12,7 @@
 #include "eval/argmax.hpp"
 #include "image/png.hpp"
 #include "model/build.hpp"
+#include "nn/memory_plan.hpp"
 #include "train/atomic_file.hpp"
 #include "train/checkpoint.hpp"
 #include "train/divergence.hpp"
@@ -80,6 +81,30 @@ void write_predictions(Graph& graph, const RunConfig& run, const EvalPasses& pas
   }
 }
 
+// The height and width of a training batch: the crop, else the first training
+// image at the largest scale the augmentation draws (rough for datasets whose
+// images differ in size; the memory check only needs the order of magnitude).
+std::pair<int64_t, int64_t> training_input_size(const RunConfig& run) {
+  const Augment& a = run.data.train.augment;
+  if (a.crop) return *a.crop;
+  double scale = 1.0;
+  for (double s : a.scales) scale = std::max(scale, s);
+  if (a.scale_range) scale = std::max(scale, a.scale_range->second);
+  const Sample s = run.data.dataset->get(Split::train, 0);
+  return {std::llround(static_cast<double>(s.height) * scale), std::llround(static_cast<double>(s.width) * scale)};
+}
+
+// Refuses a run whose planned memory (nn/memory_plan.hpp says what it counts)
+// exceeds MemAvailable, before anything large is allocated.
+void check_training_memory(const Graph& graph, const RunConfig& run, const Optimizer& optimizer) {
+  const std::optional<double> available = available_memory();
+  if (!available) return;
+  const auto [height, width] = training_input_size(run);
+  check_memory_fits(plan_training_memory(graph, run.train.batch_size, height, width,
+                                         static_cast<int64_t>(optimizer.buffer_names().size())),
+                    *available);
+}
+
 }  // namespace
 
 RunLength run_length(const RunConfig& run) {
@@ -128,8 +153,10 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
 
   Graph graph = build_graph(run.model);
   graph.fuse();
+  auto optimizer = make_optimizer(recipe.optimizer);
+  check_training_memory(graph, run, *optimizer);  // before the parameters exist
   graph.init(recipe.seed);
-  TrainStep ts(graph, loss_config(run), make_optimizer(recipe.optimizer));
+  TrainStep ts(graph, loss_config(run), std::move(optimizer));
   ScheduleConfig sc = recipe.schedule;
   sc.total_steps = len.steps;
   const LrSchedule schedule(sc);

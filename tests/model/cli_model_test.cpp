@@ -31,6 +31,19 @@ Outcome run(const std::string& args, bool merge_stderr = false) {
   return r;
 }
 
+// A shell command line (for ulimit); stdout, then stderr when `merge_stderr`.
+Outcome run_shell(const std::string& command, bool merge_stderr = true) {
+  Outcome r;
+  FILE* p = popen((command + (merge_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
 TEST(CliModel, CheckSucceedsOnAZooModel) {
   const Outcome r = run("model check " + testing::zoo_model("dilated_aspp") + " --set width=8", true);
   EXPECT_EQ(r.code, 0) << r.out;
@@ -77,6 +90,71 @@ TEST(CliModel, ResolvePrintsTheCanonicalSpec) {
   EXPECT_EQ(j["name"], "plain");
   EXPECT_EQ(j["output"], "up");
   EXPECT_EQ(j, load_model(testing::zoo_model("plain")).spec);
+}
+
+// Validation and summaries come from shapes alone: before, a 20M-channel conv took
+// 4.3 GB to check and a 1G-channel one ended in bad_alloc. Under a 2 GB address
+// space limit both now pass, with the counts computed from the dims.
+TEST(CliModel, CheckAndShowAHugeModelWithoutAllocatingIt) {
+  testing::TempDir dir("cli_huge");
+  const auto model = [&](const std::string& name, int64_t out) {
+    return dir.write(name + ".yaml", "name: " + name + "\ninput: {channels: 3, height: 16, width: 16}\nlayers:\n" +
+                                         "  - type: conv\n    out: " + std::to_string(out) + "\n");
+  };
+  const std::string limit = "ulimit -v 2000000; ";
+  const Outcome c = run_shell(limit + std::string(ATROUS_BINARY) + " model check " + model("big", 20000000));
+  EXPECT_EQ(c.code, 0) << c.out;
+  EXPECT_NE(c.out.find("ok: big (1 layers, output 20000000x16x16)"), std::string::npos) << c.out;
+  const Outcome s =
+      run_shell(limit + std::string(ATROUS_BINARY) + " model show --format json " + model("huge", 1000000000), false);
+  ASSERT_EQ(s.code, 0) << s.out;
+  const auto j = nlohmann::json::parse(s.out);
+  EXPECT_EQ(j["totals"]["params"].get<int64_t>(), 1000000000LL * 27 + 1000000000);
+  EXPECT_DOUBLE_EQ(j["totals"]["flops"].get<double>(), 2.0 * 16 * 16 * 1e9 * 27);
+}
+
+// An input of INT64_MAX rows wrapped the conv's output size formula and the
+// FLOPs (`model show` printed -216): now a usage error at the layer.
+TEST(CliModel, ShowRejectsSizesThatOverflow) {
+  testing::TempDir dir("cli_overflow");
+  const std::string wide = dir.write("wide.yaml",
+                                     "name: wide\ninput: {channels: 1, height: 9223372036854775807, width: 1}\n"
+                                     "layers:\n  - type: conv\n    out: 4\n");
+  const Outcome r = run("model show " + wide, true);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("error: " + wide + ":4:5: layer 'conv0' (conv): "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the output size overflows 64-bit integers"), std::string::npos) << r.out;
+  // Three such channels cannot be a tensor at all.
+  const std::string deep = dir.write("deep.yaml",
+                                     "name: deep\ninput: {channels: 3, height: 9223372036854775807, width: 1}\n"
+                                     "layers:\n  - type: conv\n    out: 4\n");
+  const Outcome d = run("model check " + deep, true);
+  EXPECT_EQ(d.code, 2) << d.out;
+  EXPECT_NE(d.out.find("error: " + deep + ":2:22: input 'input' of 3x9223372036854775807x1 has more than 2^63"),
+            std::string::npos)
+      << d.out;
+  // A size that fits gives FLOPs computed in double, not from a wrapped product.
+  const std::string tall = dir.write("tall.yaml",
+                                     "name: tall\ninput: {channels: 1, height: 9223372036854775807, width: 1}\n"
+                                     "layers:\n  - type: conv\n    out: 1\n    kernel: 1\n");
+  const Outcome t = run("model show --format json " + tall);
+  ASSERT_EQ(t.code, 0) << t.out;
+  EXPECT_GT(nlohmann::json::parse(t.out)["totals"]["flops"].get<double>(), 1.8e19);
+}
+
+TEST(CliModel, InputOptionOutOfRange) {
+  // sscanf clamped this silently to INT64_MAX.
+  const Outcome r = run("model check " + testing::zoo_model("plain") + " --input 3x99999999999999999999x5", true);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("error: --input '3x99999999999999999999x5': 99999999999999999999 is out of range (at most "
+                       "9223372036854775807); expected CxHxW with positive sizes, e.g. 3x64x64"),
+            std::string::npos)
+      << r.out;
+  for (const char* bad : {"3x0x5", "3x64", "3x64x64x", "-3x4x4", "3x 4x4"}) {
+    const Outcome b = run("model check " + testing::zoo_model("plain") + " --input '" + bad + "'", true);
+    EXPECT_EQ(b.code, 2) << bad << ": " << b.out;
+    EXPECT_NE(b.out.find("expected CxHxW"), std::string::npos) << bad << ": " << b.out;
+  }
 }
 
 }  // namespace

@@ -229,5 +229,24 @@ layers:
 )");
 }
 
+// Nothing may take hours or wrap: a 10^9-tap pool is summarised in O(1) (its
+// union is bounded by the outer taps), strides whose product overflows int64
+// are a usage error naming the layer.
+TEST(ReceptiveField, HugeKernelsAndStridesNeitherHangNorWrap) {
+  const auto f = fields(
+      "input: {channels: 1, height: 1000000000, width: 1}\n"
+      "layers:\n  - {name: p, type: maxpool, kernel: [1000000000, 1], stride: 1}\n"
+      "  - {name: c, type: conv, out: 1, kernel: [3, 1], padding: [1, 0]}\n");
+  EXPECT_EQ(f.at("p").h.size, 1000000000);
+  EXPECT_EQ(f.at("c").h.size, 1000000002);
+  const std::string m = testing::error_of([] {
+    fields("input: {channels: 1, height: 64, width: 64}\n"
+           "layers:\n  - {name: a, type: conv, out: 1, kernel: 1, stride: 4294967296}\n"
+           "  - {name: b, type: conv, out: 1, kernel: 1, stride: 4294967296}\n");
+  });
+  EXPECT_NE(m.find("layer 'b' (conv): its receptive field or jump overflows 64-bit integers"), std::string::npos)
+      << m;
+}
+
 }  // namespace
 }  // namespace atrous

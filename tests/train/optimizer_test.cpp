@@ -16,6 +16,7 @@ struct Params {
   Param bias{"bias", {2}, Param::Role::bias};
   Param mean{"running_mean", {2}, Param::Role::buffer};
   Params() {
+    for (Param* p : {&weight, &bias, &mean}) p->allocate();  // storage is lazy (nn/layer.hpp)
     weight.value = {0.5f, -1.25f, 2.0f, 0.125f, -0.75f, 1.5f};
     bias.value = {0.25f, -0.5f};
     mean.value = {3.f, 4.f};
@@ -214,6 +215,7 @@ TEST(Optimizer, LargeParameterMatchesNaiveFormulas) {
     c.weight_decay = 0.05;
     c.nesterov = type == "sgd";
     Param w("weight", {static_cast<int64_t>(n)}, Param::Role::weight);
+    w.allocate();
     Rng rng(1);
     for (auto& v : w.value) v = static_cast<float>(rng.uniform(-1, 1));
     std::vector<double> x(w.value.begin(), w.value.end()), m(n, 0), v2(n, 0);
