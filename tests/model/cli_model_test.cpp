@@ -101,7 +101,13 @@ TEST(CliModel, CheckAndShowAHugeModelWithoutAllocatingIt) {
     return dir.write(name + ".yaml", "name: " + name + "\ninput: {channels: 3, height: 16, width: 16}\nlayers:\n" +
                                          "  - type: conv\n    out: " + std::to_string(out) + "\n");
   };
+  // The memory cap: 2 GB of address space, or under AddressSanitizer (whose shadow memory alone reserves
+  // terabytes of address space) 2 GB of resident memory, which its own watchdog enforces.
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string limit = "ASAN_OPTIONS=\"$ASAN_OPTIONS:hard_rss_limit_mb=2000\" ";
+#else
   const std::string limit = "ulimit -v 2000000; ";
+#endif
   const Outcome c = run_shell(limit + std::string(ATROUS_BINARY) + " model check " + model("big", 20000000));
   EXPECT_EQ(c.code, 0) << c.out;
   EXPECT_NE(c.out.find("ok: big (1 layers, output 20000000x16x16)"), std::string::npos) << c.out;
