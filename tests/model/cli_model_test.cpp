@@ -18,19 +18,6 @@ struct Outcome {
   std::string out;  // stdout, then stderr when `merge_stderr`
 };
 
-Outcome run(const std::string& args, bool merge_stderr = false) {
-  const std::string cmd = std::string(ATROUS_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  Outcome r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 // A shell command line (for ulimit); stdout, then stderr when `merge_stderr`.
 Outcome run_shell(const std::string& command, bool merge_stderr = true) {
   Outcome r;
@@ -42,6 +29,10 @@ Outcome run_shell(const std::string& command, bool merge_stderr = true) {
   const int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+Outcome run(const std::string& args, bool merge_stderr = false) {
+  return run_shell(std::string(ATROUS_BINARY) + " " + args, merge_stderr);
 }
 
 TEST(CliModel, CheckSucceedsOnAZooModel) {
