@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/shape_option.hpp"
 #include "model/build.hpp"
 #include "model/load.hpp"
 #include "model/summary.hpp"

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.hpp"
+#include "cli/shape_option.hpp"
 #include "core/json_to_yaml.hpp"
 #include "model/build.hpp"
 #include "model/full_spec.hpp"

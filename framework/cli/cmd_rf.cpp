@@ -10,6 +10,7 @@
 #include "analysis/stack_model.hpp"
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
+#include "cli/shape_option.hpp"
 #include "core/error.hpp"
 #include "model/load.hpp"
 

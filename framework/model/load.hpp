@@ -28,7 +28,4 @@ ResolvedModel load_model(const std::string& path, const ModelOptions& options = 
 ResolvedModel load_model_string(const std::string& yaml, const std::string& name = "<model>",
                                 const ModelOptions& options = {});
 
-// Parses "CxHxW" (e.g. "3x64x64") for --input.
-Shape parse_shape(const std::string& text);
-
 }  // namespace atrous
