@@ -1,6 +1,7 @@
 // `atrous model show|check|resolve MODEL.yaml`: inspect and validate model files.
 #include <fmt/format.h>
 
+#include "cli/blocks_option.hpp"
 #include "cli/commands.hpp"
 #include "cli/shape_option.hpp"
 #include "model/build.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 struct ModelArgs {
   std::string file;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides, blocks;
   std::string input;
   std::string format = "table";
 };
@@ -26,12 +27,14 @@ void add_model_options(CLI::App& sub, ModelArgs& a, bool with_input) {
   sub.add_option("--set", a.overrides, "Override a parameter or key: --set width=32 --set input.height=96")
       ->allow_extra_args(false);
   if (with_input) sub.add_option("--input", a.input, "Input shape CxHxW (replaces the model's input)");
+  add_blocks_option(sub, a.blocks);
 }
 
 ResolvedModel load(const ModelArgs& a) {
   ModelOptions o;
   o.overrides = a.overrides;
   if (!a.input.empty()) o.input = parse_shape(a.input);
+  prepend_block_dirs(o, a.blocks);
   return load_model(a.file, o);
 }
 

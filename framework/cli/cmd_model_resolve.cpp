@@ -1,9 +1,10 @@
-// `atrous model resolve MODEL.yaml [--set k=v] [--input CxHxW] [--full] [-o OUT.json|yaml]`:
+// `atrous model resolve MODEL.yaml [--set k=v] [--input CxHxW] [--full] [--blocks DIR] [-o OUT.json|yaml]`:
 // the resolved model as canonical JSON; --full adds every layer attribute's default.
 #include <fmt/format.h>
 
 #include <filesystem>
 
+#include "cli/blocks_option.hpp"
 #include "cli/commands.hpp"
 #include "cli/shape_option.hpp"
 #include "core/json_to_yaml.hpp"
@@ -17,7 +18,7 @@ namespace atrous::cli {
 void add_model_resolve_command(CLI::App& model) {
   struct Args {
     std::string file, input, output;
-    std::vector<std::string> overrides;
+    std::vector<std::string> overrides, blocks;
     bool full = false;
   };
   static Args a;
@@ -26,6 +27,7 @@ void add_model_resolve_command(CLI::App& model) {
   sub->add_option("--set", a.overrides, "Override a parameter or key: --set width=32 --set input.height=96")
       ->allow_extra_args(false);
   sub->add_option("--input", a.input, "Input shape CxHxW (replaces the model's input)");
+  add_blocks_option(*sub, a.blocks);
   sub->add_flag("--full", a.full,
                 "Spell out every layer attribute, defaults included, so that no default needs to be known");
   sub->add_option("-o,--output", a.output, "Write to this file instead of stdout: .json, or .yaml/.yml");
@@ -38,6 +40,7 @@ void add_model_resolve_command(CLI::App& model) {
     ModelOptions o;
     o.overrides = a.overrides;
     if (!a.input.empty()) o.input = parse_shape(a.input);
+    prepend_block_dirs(o, a.blocks);
     const ResolvedModel m = load_model(a.file, o);
     nlohmann::json spec;
     if (a.full) {

@@ -8,6 +8,7 @@
 #include "analysis/checkpoint_model.hpp"
 #include "analysis/rf_report.hpp"
 #include "analysis/stack_model.hpp"
+#include "cli/blocks_option.hpp"
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
 #include "cli/shape_option.hpp"
@@ -24,7 +25,7 @@ constexpr int64_t kMaxRfSamples = 10'000;
 
 struct RfArgs {
   std::vector<std::string> models;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides, blocks;
   std::string checkpoint, input, out_dir, sampling;
   std::string format = "table";
   int64_t samples = 16;
@@ -69,6 +70,7 @@ void run_rf(const RfArgs& a) {
       ModelOptions o;
       o.overrides = a.overrides;
       o.input = input;
+      prepend_block_dirs(o, a.blocks);
       return load_model(file, o);
     };
     reports.push_back(analyse_receptive_fields(load, req));
@@ -104,6 +106,7 @@ void add_rf_command(CLI::App& app) {
       "rf", "Theoretical and effective receptive fields and the gridding score of a model or a dilated stack");
   rf->add_option("model", a.models, "Model file(s) (configs/models/*.yaml)");
   rf->add_option("--set", a.overrides, "Override a model parameter or key: --set width=32")->allow_extra_args(false);
+  add_blocks_option(*rf, a.blocks);
   rf->add_option("--checkpoint", a.checkpoint, "Trained weights: also measure those (the model file may be omitted when the checkpoint holds the resolved run)");
   rf->add_option("--input", a.input, "Input shape CxHxW (default: large enough for the theoretical field)");
   // Validated here too so that an out-of-range number is a parse error, not INT64_MAX.

@@ -8,7 +8,6 @@
 #include "core/text_file.hpp"
 #include "model/document.hpp"
 #include "nn/registry.hpp"
-#include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::expansion {
 
@@ -91,9 +90,9 @@ const BlockDef& BlockLibrary::find(const std::string& name, const std::string& u
     if (!is_identifier(name)) fail_at(def_src.loc(), "block names must be identifiers");
     return add_checked(BlockDef{name, id, &model_, def_src, inline_blocks[name]});
   }
+  // A model and the blocks beside it travel together, so they come first.
   std::vector<std::string> dirs{(fs::path(here) / ".." / "blocks").lexically_normal().string()};
   for (const auto& d : search_dirs_) dirs.push_back(d);
-  dirs.push_back(std::string(ATROUS_SOURCE_DIR) + "/configs/blocks");
   for (const auto& d : dirs) {
     const fs::path p = fs::path(d) / (name + ".yaml");
     std::error_code ec;  // a symlink loop counts as there; from_file reports it

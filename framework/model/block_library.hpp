@@ -1,9 +1,8 @@
 #pragma once
 // The blocks one model expansion uses: inline under the model's `blocks:`, a
 // path (`block: ../blocks/x.yaml`, relative to the using file), or NAME.yaml
-// found in the `blocks` folder beside the using file's folder, the extra
-// directories, or the source tree's configs/blocks. Each definition is read and
-// checked once, then shared by every use.
+// found on the search path (model/block_search_path.hpp). Each definition is
+// read and checked once, then shared by every use.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/block_search_path.hpp"
 #include "model/resolved.hpp"
 #include "nn/layer.hpp"
 
@@ -18,9 +19,11 @@ struct ModelOptions {
   std::vector<std::string> overrides;
   // Replaces the declared input shape (the CLI's --input CxHxW).
   std::optional<Shape> input;
-  // Extra directories searched for `block: name` (as name.yaml), after the
-  // `blocks` directory beside the using file's directory.
-  std::vector<std::string> block_dirs;
+  // Directories searched, in order, for `block: name` (as name.yaml) after the
+  // `blocks` folder beside the using file's folder. The default is the
+  // project's configs/blocks and the installed share/atrous/blocks
+  // (model/block_search_path.hpp); the CLI's --blocks puts directories in front.
+  std::vector<std::string> block_dirs = default_block_dirs();
 };
 
 ResolvedModel load_model(const std::string& path, const ModelOptions& options = {});

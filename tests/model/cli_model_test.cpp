@@ -139,6 +139,26 @@ TEST(CliModel, ShowRejectsSizesThatOverflow) {
   EXPECT_GT(nlohmann::json::parse(t.out)["totals"]["flops"].get<double>(), 1.8e19);
 }
 
+// --blocks DIR: searched after the model's ../blocks and before the project's
+// configs/blocks (tests/model/block_search_path_test.cpp has the whole order).
+TEST(CliModel, BlocksOptionAddsADirectoryInFrontOfTheProjects) {
+  testing::TempDir dir("cli_blocks");
+  dir.write("project/configs/blocks/unit.yaml", "layers:\n  - {name: conv, type: conv, out: 8, kernel: 1}\n");
+  dir.write("mine/unit.yaml", "layers:\n  - {name: conv, type: conv, out: 4, kernel: 1}\n");
+  const std::string model =
+      dir.write("models/m.yaml", "input: {channels: 1, height: 4, width: 4}\nlayers:\n  - {name: u, block: unit}\n");
+  const std::string cd = "cd '" + dir / "project" + "' && " + ATROUS_BINARY + " model resolve " + model;
+  const Outcome project = run_shell(cd, false);
+  ASSERT_EQ(project.code, 0) << project.out;
+  EXPECT_EQ(nlohmann::json::parse(project.out)["layers"][0]["out"], 8);
+  const Outcome mine = run_shell(cd + " --blocks '" + dir / "mine" + "'", false);
+  ASSERT_EQ(mine.code, 0) << mine.out;
+  EXPECT_EQ(nlohmann::json::parse(mine.out)["layers"][0]["out"], 4);
+  const Outcome missing = run_shell(cd + " --blocks '" + dir / "nosuch" + "'");
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("--blocks"), std::string::npos) << missing.out;
+}
+
 // The shapes --input accepts are tests/cli/shape_option_test.cpp; this is the
 // option's way to the user: exit 2 and the one error line.
 TEST(CliModel, InputOptionOutOfRange) {
