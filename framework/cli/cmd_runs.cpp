@@ -4,7 +4,6 @@
 
 #include "cli/commands.hpp"
 #include "core/table_format.hpp"
-#include "store/run_list.hpp"
 #include "store/store.hpp"
 
 namespace atrous::cli {
@@ -22,7 +21,7 @@ void add_runs_command(CLI::App& app) {
   sub->callback([] {
     const TableFormat f = parse_table_format(format);
     auto s = store::Store::open_read_only(db);
-    fmt::print("{}", format_table(store::list_runs(s.database(), query), f));
+    fmt::print("{}", format_table(s.list_runs(query), f));
   });
 }
 

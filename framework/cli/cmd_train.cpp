@@ -82,12 +82,12 @@ void add_train_command(CLI::App& app) {
       j["run_hash"] = run.hash();
       fmt::print("{}\n", j.dump(2));
     } else {
-      fmt::print("status: {}{}{}\nsteps: {}  wall: {:.1f} s  train: {:.1f} img/s  out: {}\n", r.status,
+      fmt::print("status: {}{}{}\nsteps: {}  wall: {:.1f} s  train: {:.1f} img/s  out: {}\n", to_string(r.status),
                  r.reason.empty() ? "" : " — ", r.reason, r.steps, r.wall_seconds, r.train_img_per_s, o.out_dir);
       if (r.final_val) fmt::print("{}", format_metrics_table(*r.final_val, run.data.dataset->class_names()));
     }
-    if (r.status == "failed") throw Error("training failed: " + r.reason);
-    if (r.status == "interrupted") throw Error("training interrupted: " + r.reason);
+    if (r.status == RunStatus::failed) throw Error("training failed: " + r.reason);
+    if (r.status == RunStatus::interrupted) throw Error("training interrupted: " + r.reason);
   });
 }
 

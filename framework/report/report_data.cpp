@@ -171,11 +171,10 @@ ReportData load_report_data(store::Store& s, const std::string& experiment, cons
   d.experiment = experiment;
   d.db_path = db_path;
   {
-    auto q = s.database().prepare("SELECT description, spec_json FROM experiments WHERE name = ?1");
-    q.bind(1, experiment);
-    if (!q.step()) throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
-    d.description = q.column_text(0);
-    d.spec = json::parse(q.column_text(1), nullptr, false);
+    const auto e = s.find_experiment(experiment);
+    if (!e) throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
+    d.description = e->description;
+    d.spec = json::parse(e->spec_json, nullptr, false);
     if (!d.spec.is_object()) d.spec = json::object();
   }
   // Groups come in run creation order, which is the plan's (variant, grid point,

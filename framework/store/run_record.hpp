@@ -2,14 +2,16 @@
 // A run as stored in the `runs` table.
 #include <cstdint>
 #include <string>
-#include <string_view>
+
+#include "core/run_status.hpp"
 
 namespace atrous::store {
 
-enum class RunStatus { queued, running, done, failed, interrupted };
-
-std::string_view to_string(RunStatus s);
-RunStatus parse_run_status(std::string_view text);  // Error naming the valid statuses
+// The store's readers and writers name the status as the store's
+// (store::RunStatus); it is the one enum of core/run_status.hpp.
+using atrous::parse_run_status;
+using atrous::RunStatus;
+using atrous::to_string;
 
 struct RunRecord {
   std::string id;          // chosen by the caller (a hash of the resolved config)

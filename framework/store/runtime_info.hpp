@@ -1,7 +1,7 @@
 #pragma once
 // Where and with what a run executes: recorded when a run is claimed so that
 // results can be traced to a machine, a build and an ISA, and so that runs left
-// "running" by a dead process can be found.
+// running by a dead process can be found (sweep/stale_runs.hpp).
 #include <cstdint>
 #include <string>
 
@@ -19,8 +19,6 @@ struct RuntimeInfo {
 // This process, now (threads = the current OpenMP setting).
 RuntimeInfo current_runtime_info();
 std::string host_name();
-// kill(pid, 0): true when a process with this pid exists on this host (EPERM counts as alive).
-bool process_alive(int64_t pid);
 
 // Now as ISO-8601 UTC with milliseconds, e.g. "2026-11-21T09:21:38.123Z".
 std::string utc_timestamp();

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -60,6 +58,20 @@ void require_run(Database& db, std::string_view run) {
   auto q = db.prepare("SELECT 1 FROM runs WHERE run_id = ?1");
   q.bind(1, run);
   if (!q.step()) throw Error(fmt::format("unknown run '{}'", run));
+}
+
+// The INSERT of a whole run, completed by an ON CONFLICT clause.
+constexpr std::string_view insert_run_sql = R"sql(
+INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, created_at, start_time, end_time,
+                  host, pid, atrous_version, onednn_version, onednn_isa, threads, error, grid_json)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, COALESCE(?18, '{}'))
+)sql";
+
+Statement& bind_run(Statement& q, const RunRecord& run, int64_t experiment) {
+  return q.bind_all(run.id, experiment, run.variant, run.seed, to_string(run.status), run.config_json,
+                    opt(run.created_at), opt(run.start_time), opt(run.end_time), opt(run.host), opt(run.pid),
+                    opt(run.atrous_version), opt(run.onednn_version), opt(run.onednn_isa), opt(int64_t{run.threads}),
+                    opt(run.error), utc_timestamp(), opt(run.grid_json == "{}" ? std::string() : run.grid_json));
 }
 
 }  // namespace
@@ -119,11 +131,7 @@ void Store::upsert_run(const RunRecord& run) {
   Lock lock(*mutex_);
   check(!run.id.empty(), "a run needs an id");
   Transaction tx(db_);
-  const int64_t exp = experiment_id(db_, run.experiment);
-  db_.prepare(R"sql(
-INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, created_at, start_time, end_time,
-                  host, pid, atrous_version, onednn_version, onednn_isa, threads, error, grid_json)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, COALESCE(?18, '{}'))
+  auto q = db_.prepare(std::string(insert_run_sql) + R"sql(
 ON CONFLICT(run_id) DO UPDATE SET
   experiment_id = excluded.experiment_id, variant = excluded.variant, seed = excluded.seed,
   status = excluded.status, config_json = excluded.config_json,
@@ -131,26 +139,23 @@ ON CONFLICT(run_id) DO UPDATE SET
   host = COALESCE(?10, host), pid = COALESCE(?11, pid), atrous_version = COALESCE(?12, atrous_version),
   onednn_version = COALESCE(?13, onednn_version), onednn_isa = COALESCE(?14, onednn_isa),
   threads = COALESCE(?15, threads), error = COALESCE(?16, error), grid_json = COALESCE(?18, grid_json)
-)sql")
-      .bind_all(run.id, exp, run.variant, run.seed, to_string(run.status), run.config_json, opt(run.created_at),
-                opt(run.start_time), opt(run.end_time), opt(run.host), opt(run.pid), opt(run.atrous_version),
-                opt(run.onednn_version), opt(run.onednn_isa), opt(int64_t{run.threads}), opt(run.error),
-                utc_timestamp(), opt(run.grid_json == "{}" ? std::string() : run.grid_json))
-      .run();
+)sql");
+  bind_run(q, run, experiment_id(db_, run.experiment)).run();
   write_params(run.id, run.config_json);
   tx.commit();
 }
 
 bool Store::insert_run_if_absent(const RunRecord& run) {
-  {
-    Lock lock(*mutex_);
-    auto q = db_.prepare("SELECT 1 FROM runs WHERE run_id = ?1");
-    q.bind(1, run.id);
-    if (q.step()) return false;
-  }
-  // Two planners racing on the same id both reach here; the second upsert writes
-  // the same planned values, which is harmless.
-  upsert_run(run);
+  Lock lock(*mutex_);
+  check(!run.id.empty(), "a run needs an id");
+  Transaction tx(db_);
+  // One statement both looks and inserts: a run another connection created (or
+  // claimed) between a look and an insert cannot be overwritten.
+  auto q = db_.prepare(std::string(insert_run_sql) + "ON CONFLICT(run_id) DO NOTHING");
+  bind_run(q, run, experiment_id(db_, run.experiment)).run();
+  if (db_.changes() == 0) return false;  // the transaction wrote nothing
+  write_params(run.id, run.config_json);
+  tx.commit();
   return true;
 }
 
@@ -158,6 +163,14 @@ void Store::record_grid_point(std::string_view run, std::string_view grid_json) 
   Lock lock(*mutex_);
   if (grid_json == "{}") return;
   db_.prepare("UPDATE runs SET grid_json = ?2 WHERE run_id = ?1 AND grid_json = '{}'").bind_all(run, grid_json).run();
+}
+
+std::optional<ExperimentRecord> Store::find_experiment(std::string_view name) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare("SELECT name, description, spec_json, created_at FROM experiments WHERE name = ?1");
+  q.bind(1, name);
+  if (!q.step()) return std::nullopt;
+  return ExperimentRecord{q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(3)};
 }
 
 std::optional<RunRecord> Store::find_run(std::string_view id) {
@@ -205,13 +218,13 @@ void Store::set_status(std::string_view run, RunStatus status, std::string_view 
   const Cell err = error.empty() ? Cell{} : Cell{std::string(error)};
   switch (status) {
     case RunStatus::queued:
-      db_.prepare("UPDATE runs SET status = 'queued', start_time = NULL, end_time = NULL, error = ?2 WHERE run_id = ?1")
-          .bind_all(run, err)
+      db_.prepare("UPDATE runs SET status = ?3, start_time = NULL, end_time = NULL, error = ?2 WHERE run_id = ?1")
+          .bind_all(run, err, to_string(status))
           .run();
       break;
     case RunStatus::running:
-      db_.prepare("UPDATE runs SET status = 'running', start_time = ?2, end_time = NULL, error = ?3 WHERE run_id = ?1")
-          .bind_all(run, now, err)
+      db_.prepare("UPDATE runs SET status = ?4, start_time = ?2, end_time = NULL, error = ?3 WHERE run_id = ?1")
+          .bind_all(run, now, err, to_string(status))
           .run();
       break;
     default:
@@ -226,12 +239,13 @@ bool Store::claim_run(std::string_view run, const RuntimeInfo& info) {
   Lock lock(*mutex_);
   Transaction tx(db_);
   db_.prepare(R"sql(
-UPDATE runs SET status = 'running', start_time = ?2, end_time = NULL, error = NULL, host = ?3, pid = ?4,
+UPDATE runs SET status = ?9, start_time = ?2, end_time = NULL, error = NULL, host = ?3, pid = ?4,
   atrous_version = ?5, onednn_version = ?6, onednn_isa = ?7, threads = ?8
-WHERE run_id = ?1 AND status IN ('queued', 'interrupted')
+WHERE run_id = ?1 AND status IN (?10, ?11)
 )sql")
       .bind_all(run, utc_timestamp(), info.host, info.pid, info.atrous_version, info.onednn_version, info.onednn_isa,
-                info.threads)
+                info.threads, to_string(RunStatus::running), to_string(RunStatus::queued),
+                to_string(RunStatus::interrupted))
       .run();
   const bool claimed = db_.changes() == 1;
   tx.commit();
@@ -244,8 +258,8 @@ std::optional<std::string> Store::claim_next(std::string_view experiment, const 
     Lock lock(*mutex_);
     auto q = db_.prepare(
         "SELECT r.run_id FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id "
-        "WHERE e.name = ?1 AND r.status = 'queued' ORDER BY r.created_at, r.rowid LIMIT 1");
-    q.bind(1, experiment);
+        "WHERE e.name = ?1 AND r.status = ?2 ORDER BY r.created_at, r.rowid LIMIT 1");
+    q.bind_all(experiment, to_string(RunStatus::queued));
     if (!q.step()) return std::nullopt;
     id = q.column_text(0);
   }
@@ -333,33 +347,17 @@ std::vector<Artifact> Store::artifacts(std::string_view run) {
   return out;
 }
 
-std::vector<std::string> Store::find_stale_running(std::string_view host) {
+bool Store::interrupt_if_running(std::string_view run, int64_t pid, std::string_view error) {
   Lock lock(*mutex_);
-  auto q = db_.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?1 ORDER BY run_id");
-  q.bind(1, host);
-  const int64_t self = getpid();
-  std::vector<std::string> out;
-  while (q.step()) {
-    const int64_t pid = q.column_int(1);
-    if (pid != self && !process_alive(pid)) out.push_back(q.column_text(0));
-  }
-  return out;
+  db_.prepare("UPDATE runs SET status = ?4, end_time = ?5, error = ?3 WHERE run_id = ?1 AND pid = ?2 AND status = ?6")
+      .bind_all(run, pid, error, to_string(RunStatus::interrupted), utc_timestamp(), to_string(RunStatus::running))
+      .run();
+  return db_.changes() == 1;
 }
 
-std::vector<std::string> Store::mark_stale_interrupted(std::string_view host) {
-  std::vector<std::string> stale = find_stale_running(host);
+Table Store::list_runs(const RunListQuery& query) {
   Lock lock(*mutex_);
-  Transaction tx(db_);
-  auto upd = db_.prepare(
-      "UPDATE runs SET status = 'interrupted', end_time = ?2, "
-      "error = 'process ' || pid || ' on ' || host || ' died while running' "
-      "WHERE run_id = ?1 AND status = 'running'");  // re-checked: it may have finished meanwhile
-  for (const auto& id : stale) {
-    upd.reset();
-    upd.bind_all(id, utc_timestamp()).run();
-  }
-  tx.commit();
-  return stale;
+  return store::list_runs(db_, query);
 }
 
 }  // namespace atrous::store

@@ -3,9 +3,10 @@
 // `atrous runs/query/compare` and reports read. docs/database.md has the schema.
 //
 // Concurrency: a Store is one SQLite connection guarded by a mutex, so one Store
-// may be shared by threads; separate Stores (threads or processes) on the same
-// file are the common case and coordinate through SQLite's WAL locking with a
-// 10 s busy timeout. Every write method is one transaction: a process killed
+// may be shared by threads; the connection is never handed out, every use of it
+// is a method that holds the mutex. Separate Stores (threads or processes) on the
+// same file are the common case and coordinate through SQLite's WAL locking with
+// a 10 s busy timeout. Every write method is one transaction: a process killed
 // mid-call leaves either all of the call's rows or none.
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +21,7 @@
 
 #include "core/table_format.hpp"
 #include "store/database.hpp"
+#include "store/run_list.hpp"
 #include "store/run_record.hpp"
 #include "store/runtime_info.hpp"
 
@@ -34,6 +36,13 @@ struct MetricPoint {
   int64_t epoch = 0;
   double value = 0;  // NaN when a non-finite value was logged (SQLite stores NULL)
   std::string time;
+};
+
+struct ExperimentRecord {
+  std::string name;
+  std::string description;
+  std::string spec_json;  // the experiment spec as JSON, "{}" when none was given
+  std::string created_at;
 };
 
 struct Artifact {
@@ -63,12 +72,16 @@ class Store {
   // versions, threads, error) are written only when set in `run`.
   void upsert_run(const RunRecord& run);
   // Inserts a run unless its id exists; returns whether it was inserted. Planning
-  // a sweep twice therefore keeps finished runs.
+  // a sweep twice therefore keeps finished runs, and a planner racing another
+  // planner or a worker never resets a run that meanwhile exists (one INSERT ...
+  // ON CONFLICT DO NOTHING decides).
   bool insert_run_if_absent(const RunRecord& run);
 
   // Records a run's grid point when it has none ("{}"): a run planned before its
   // spec gained a grid axis gets the point the current plan gives it.
   void record_grid_point(std::string_view run, std::string_view grid_json);
+
+  std::optional<ExperimentRecord> find_experiment(std::string_view name);
 
   std::optional<RunRecord> find_run(std::string_view id);
   // An exact id or a unique prefix of one; Error when unknown or ambiguous.
@@ -100,15 +113,14 @@ class Store {
   std::map<std::string, double> summaries(std::string_view run);
   std::vector<Artifact> artifacts(std::string_view run);
 
-  // Runs marked running on `host` whose pid no longer exists (kill(pid, 0)).
-  // A recycled pid makes a dead run look alive; the scheduler's own pid is never stale.
-  std::vector<std::string> find_stale_running(std::string_view host);
-  // Marks those runs interrupted (error names the dead pid) and returns them.
-  std::vector<std::string> mark_stale_interrupted(std::string_view host);
+  // Marks a run interrupted with `error` if it is still running under `pid`
+  // (it may have finished, or been claimed again, since it was seen); returns
+  // whether it was. Whether that process is alive is the caller's judgement
+  // (sweep/stale_runs.hpp).
+  bool interrupt_if_running(std::string_view run, int64_t pid, std::string_view error);
 
-  // The connection, for read queries (run_list, run_compare). Not guarded by the
-  // Store's mutex: do not share with other threads using this Store meanwhile.
-  Database& database() { return db_; }
+  // The table behind `atrous runs` (run_list.hpp).
+  Table list_runs(const RunListQuery& query);
 
  private:
   explicit Store(Database db) : mutex_(std::make_unique<std::mutex>()), db_(std::move(db)) {}

@@ -70,10 +70,9 @@ double parse_utc_timestamp(const std::string& text) {
 }
 
 std::string experiment_report_metric(store::Store& s, const std::string& experiment) {
-  auto q = s.database().prepare("SELECT spec_json FROM experiments WHERE name = ?1");
-  q.bind(1, experiment);
-  if (!q.step()) return "val.miou";
-  const auto spec = nlohmann::json::parse(q.column_text(0), nullptr, false);
+  const auto e = s.find_experiment(experiment);
+  if (!e) return "val.miou";
+  const auto spec = nlohmann::json::parse(e->spec_json, nullptr, false);
   if (spec.is_object() && spec.contains("report") && spec["report"].is_object() &&
       spec["report"].value("metric", nlohmann::json()).is_string())
     return spec["report"]["metric"].get<std::string>();
@@ -82,11 +81,8 @@ std::string experiment_report_metric(store::Store& s, const std::string& experim
 
 Table status_table(store::Store& s, const std::string& experiment,
                    const std::map<std::string, std::string>& grid_labels) {
-  if (!experiment.empty()) {
-    auto q = s.database().prepare("SELECT 1 FROM experiments WHERE name = ?1");
-    q.bind(1, experiment);
-    if (!q.step()) throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
-  }
+  if (!experiment.empty() && !s.find_experiment(experiment))
+    throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
   const bool all = experiment.empty();
   const bool grid = !grid_labels.empty();
   Table t;

@@ -8,6 +8,7 @@
 
 #include "store/store.hpp"
 #include "sweep/shell_quote.hpp"
+#include "sweep/stale_runs.hpp"
 #include "train/progress.hpp"
 #include "train/trainer.hpp"
 
@@ -35,7 +36,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
   SweepOutcome out;
   // A run left 'running' by a process that died (kill -9, power loss) would never
   // be claimed again: it becomes interrupted, and resumes from its checkpoint.
-  out.stale = s.mark_stale_interrupted(store::host_name());
+  out.stale = interrupt_stale_runs(s, store::host_name());
   s.ensure_experiment(spec.name, spec.description, spec.doc.root().dump());
   for (const auto& r : plan.runs) {
     store::RunRecord rec;
@@ -88,7 +89,8 @@ Table plan_table(const SweepPlan& plan, const std::string& db_path, double* tota
     while (q.step()) states[q.column_text(0)] = q.column_text(1);
     auto v = db.prepare(
         "SELECT r.config_json, s.value FROM runs r JOIN summaries s ON s.run_id = r.run_id "
-        "WHERE s.key = 'train_img_per_s' AND r.status = 'done' AND s.value > 0 ORDER BY r.end_time");
+        "WHERE s.key = 'train_img_per_s' AND r.status = ?1 AND s.value > 0 ORDER BY r.end_time");
+    v.bind(1, to_string(RunStatus::done));
     while (v.step()) {
       const auto config = nlohmann::json::parse(v.column_text(0), nullptr, false);
       if (!config.is_discarded() && config.contains("model")) speed[config["model"].dump()] = v.column_double(1);

@@ -127,11 +127,10 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
       const std::string path = (fs::path(o.out_dir) / name).string();
       if (fs::exists(path)) add_artifact_once(s, run_id, kind, path);
     }
-    const store::RunStatus status = store::parse_run_status(r.status);
-    s.set_status(run_id, status, r.reason);
-    fmt::print(stderr, "run {}: {}{}{}\n", run_id, r.status, r.reason.empty() ? "" : ": ", r.reason);
-    if (status == store::RunStatus::done) return worker_exit_done;
-    return status == store::RunStatus::interrupted ? worker_exit_interrupted : worker_exit_failed;
+    s.set_status(run_id, r.status, r.reason);
+    fmt::print(stderr, "run {}: {}{}{}\n", run_id, to_string(r.status), r.reason.empty() ? "" : ": ", r.reason);
+    if (r.status == RunStatus::done) return worker_exit_done;
+    return r.status == RunStatus::interrupted ? worker_exit_interrupted : worker_exit_failed;
   } catch (const std::exception& e) {
     s.set_status(run_id, store::RunStatus::failed, e.what());
     fmt::print(stderr, "run {}: failed: {}\n", run_id, e.what());

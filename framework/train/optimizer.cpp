@@ -24,11 +24,8 @@ class Sgd : public Optimizer {
   }
 
  protected:
-  void update(Param& p, Slot& s, int64_t step, double lr, double weight_decay) override {
+  void update(float* w, const float* g, int64_t n, Slot& s, int64_t step, double lr, double weight_decay) override {
     const auto& c = config();
-    const int64_t n = static_cast<int64_t>(p.size());
-    float* w = p.value.data();
-    const float* g = p.grad.data();
     float* buf = c.momentum != 0 ? s.buffers[0].data() : nullptr;
     const float wd = static_cast<float>(weight_decay), mom = static_cast<float>(c.momentum);
     const float damp = static_cast<float>(1 - c.dampening), neg_lr = static_cast<float>(-lr);
@@ -52,11 +49,8 @@ class Adam : public Optimizer {
   std::vector<std::string> buffer_names() const override { return {"exp_avg", "exp_avg_sq"}; }
 
  protected:
-  void update(Param& p, Slot& s, int64_t step, double lr, double weight_decay) override {
+  void update(float* w, const float* g, int64_t n, Slot& s, int64_t step, double lr, double weight_decay) override {
     const auto& c = config();
-    const int64_t n = static_cast<int64_t>(p.size());
-    float* w = p.value.data();
-    const float* g = p.grad.data();
     float* m = s.buffers[0].data();
     float* v = s.buffers[1].data();
     // Scalars are formed in double as Python does, then rounded to float by the kernels.
@@ -117,7 +111,8 @@ void Optimizer::step(const std::vector<NamedParam>& params, double lr) {
     check(s.step[0] < 16777216.f, "optimizer step count of '{}' exceeds 2^24", np.name);
     s.step[0] += 1.f;
     const bool decay = config_.decay_bias_and_norm || !p.is_bias_or_norm();
-    update(p, s, static_cast<int64_t>(s.step[0]), lr, decay ? config_.weight_decay : 0.0);
+    update(p.value.data(), p.grad.data(), static_cast<int64_t>(p.size()), s, static_cast<int64_t>(s.step[0]), lr,
+           decay ? config_.weight_decay : 0.0);
   }
 }
 

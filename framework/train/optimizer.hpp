@@ -59,8 +59,10 @@ class Optimizer {
     std::vector<float> step;                  // 1 value
     std::vector<std::vector<float>> buffers;  // buffer_names() order, each of the param's size
   };
-  // Updates p.value from p.grad. `step` is the update count including this one.
-  virtual void update(Param& p, Slot& s, int64_t step, double lr, double weight_decay) = 0;
+  // Updates the n values w of one parameter from its n gradients g (step() has
+  // checked both sizes). `step` is the update count including this one.
+  virtual void update(float* w, const float* g, int64_t n, Slot& s, int64_t step, double lr,
+                      double weight_decay) = 0;
 
  private:
   Slot& slot(const NamedParam& np);

@@ -134,8 +134,11 @@ double metric_value(const nlohmann::json& record, const std::string& dotted) {
 }
 
 nlohmann::json TrainResult::to_json() const {
-  nlohmann::json j = {{"status", status},     {"reason", reason},           {"steps", steps},
-                      {"wall_seconds", wall_seconds}, {"train_img_per_s", train_img_per_s},
+  nlohmann::json j = {{"status", std::string(to_string(status))},
+                      {"reason", reason},
+                      {"steps", steps},
+                      {"wall_seconds", wall_seconds},
+                      {"train_img_per_s", train_img_per_s},
                       {"final", final_metrics}, {"best", best_metrics}};
   if (failed_step >= 0) j["failed_step"] = failed_step;
   if (!notes.empty()) j["notes"] = notes;
@@ -207,7 +210,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     images += batch.size();
     const int64_t epoch = state.step / len.batches_per_epoch;
     if (!std::isfinite(v.total)) {
-      result.status = "failed";
+      result.status = RunStatus::failed;
       result.failed_step = state.step;
       result.reason = fmt::format("the loss is {} at step {} (epoch {}, learning rate {:g}); the parameters have "
                                   "diverged, lower the learning rate",
@@ -217,7 +220,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     // A diverged run can keep a finite loss for a while (NaN weights behind a ReLU,
     // a saturated softmax): the parameters themselves are checked after each update.
     if (const auto bad = find_non_finite(params)) {
-      result.status = "failed";
+      result.status = RunStatus::failed;
       result.failed_step = state.step;
       result.reason = fmt::format("{} after the update at step {} (epoch {}, learning rate {:g}, loss {:g}); the "
                                   "parameters have diverged, lower the learning rate",
@@ -275,7 +278,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     if (observer && state.step < len.steps && observer->should_stop()) {
       save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
       observer->on_checkpoint(last_path, false);
-      result.status = "interrupted";
+      result.status = RunStatus::interrupted;
       result.reason = fmt::format("stopped at step {} of {}; resume to continue", state.step, len.steps);
       break;
     }
@@ -286,7 +289,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   result.train_img_per_s = rate();
   if (first_step == len.steps && result.final_metrics.is_null()) result.final_metrics = state.best_record;
-  log(fmt::format("{}{}{} after {} steps, {:.1f} s, {:.1f} img/s", result.status, result.reason.empty() ? "" : ": ",
+  log(fmt::format("{}{}{} after {} steps, {:.1f} s, {:.1f} img/s", to_string(result.status), result.reason.empty() ? "" : ": ",
                   result.reason, result.steps, result.wall_seconds, result.train_img_per_s));
   return result;
 }

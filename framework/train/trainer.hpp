@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/run_status.hpp"
 #include "eval/metrics.hpp"
 #include "train/loss.hpp"
 #include "train/progress.hpp"
@@ -51,13 +52,13 @@ class TrainObserver {
   // metrics: {"epoch", "step", "train": {"loss", "ce", "dice", "lr"}, "val": Metrics::to_json()?}
   virtual void on_epoch(int64_t /*epoch*/, int64_t /*step*/, const nlohmann::json& /*metrics*/) {}
   virtual void on_checkpoint(const std::string& /*path*/, bool /*is_best*/) {}
-  // Polled after every step; true ends the run gracefully (checkpoint, status "interrupted").
+  // Polled after every step; true ends the run gracefully (checkpoint, status interrupted).
   virtual bool should_stop() { return false; }
 };
 
 struct TrainResult {
-  std::string status = "done";  // done | failed | interrupted
-  std::string reason;           // why it failed or stopped
+  RunStatus status = RunStatus::done;  // done, failed or interrupted
+  std::string reason;                  // why it failed or stopped
   int64_t failed_step = -1;     // the step whose loss or updated parameters were not finite
   std::vector<std::string> notes;  // what the run did about its folder: checkpoints passed over, temporaries removed
   nlohmann::json final_metrics;  // the last epoch's metrics record (see on_epoch)

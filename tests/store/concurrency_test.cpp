@@ -37,7 +37,8 @@ void expect_all_rows(const std::string& path, int writers) {
     for (const auto& p : points)
       EXPECT_DOUBLE_EQ(p.value, epoch_values(w, static_cast<int>(p.epoch)).at(p.key)) << "writer " << w;
   }
-  auto q = s.database().prepare("SELECT COUNT(*) FROM summaries");
+  auto db = Database::open(path);
+  auto q = db.prepare("SELECT COUNT(*) FROM summaries");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_int(0), writers);
 }
@@ -133,12 +134,12 @@ TEST(StoreConcurrency, ProcessesCreatingOneDatabaseMigrateItOnce) {
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  auto s = Store::open(path);
-  auto q = s.database().prepare("SELECT COUNT(*), MAX(version) FROM schema_version");
+  auto db = Database::open(path);
+  auto q = db.prepare("SELECT COUNT(*), MAX(version) FROM schema_version");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_int(0), latest_schema_version());  // one row per migration: none ran twice
   EXPECT_EQ(q.column_int(1), latest_schema_version());
-  auto e = s.database().prepare("SELECT COUNT(*) FROM experiments");
+  auto e = db.prepare("SELECT COUNT(*) FROM experiments");
   ASSERT_TRUE(e.step());
   EXPECT_EQ(e.column_int(0), 1);
 }
@@ -163,6 +164,50 @@ TEST(StoreConcurrency, ReadersDoNotBlockAWriter) {
   reader.exec("COMMIT");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_int(0), 1);
+}
+
+// Two planners and a worker, each its own connection: a run the worker claimed
+// stays running when the other planner plans it again.
+TEST(StoreConcurrency, PlanningAgainKeepsAClaimedRun) {
+  TempDir dir("store_plan_claimed");
+  const std::string path = dir / "a.db";
+  auto planner = Store::open(path);
+  auto other = Store::open(path);
+  planner.ensure_experiment("ablation");
+  const RunRecord run = testing::make_run("r1", "v", 1, 8, 0.1);
+  ASSERT_TRUE(planner.insert_run_if_absent(run));
+  ASSERT_TRUE(planner.claim_run("r1", current_runtime_info()));
+  EXPECT_FALSE(other.insert_run_if_absent(run));
+  EXPECT_EQ(other.find_run("r1")->status, RunStatus::running);
+  EXPECT_EQ(planner.find_run("r1")->pid, getpid());
+}
+
+// The race itself: the second planner has looked for the run (absent) when the
+// first planner's insert and the worker's claim commit. A look followed by a
+// separate write would then overwrite the claim with the planned values; one
+// INSERT ... ON CONFLICT DO NOTHING cannot. The first planner and the worker are
+// one connection holding the write lock while the second planner starts.
+TEST(StoreConcurrency, AnInsertRacingAClaimDoesNotResetIt) {
+  TempDir dir("store_plan_race");
+  const std::string path = dir / "a.db";
+  auto other = Store::open(path);
+  other.ensure_experiment("ablation");
+  const RunRecord run = testing::make_run("r1", "v", 1, 8, 0.1);
+
+  auto first = Database::open(path);
+  first.exec("BEGIN IMMEDIATE");
+  std::thread second([&] { EXPECT_FALSE(other.insert_run_if_absent(run)); });
+  // Give the second planner time to look and then wait for the lock (busy timeout 10 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  first.exec(
+      "INSERT INTO runs (run_id, experiment_id, status, created_at, pid) "
+      "SELECT 'r1', experiment_id, 'running', '2026-01-01T00:00:00.000Z', 4242 FROM experiments");
+  first.exec("COMMIT");
+  second.join();
+  const auto r = other.find_run("r1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, RunStatus::running);
+  EXPECT_EQ(r->pid, 4242);
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ std::map<std::string, double> epoch_values(int epoch) {
   try {
     auto s = Store::open(path);
     int epoch = 0;
-    auto q = s.database().prepare("SELECT MAX(epoch) FROM metrics WHERE run_id = 'r'");
+    auto db = Database::open(path);
+    auto q = db.prepare("SELECT MAX(epoch) FROM metrics WHERE run_id = 'r'");
     if (q.step() && !q.column_is_null(0)) epoch = static_cast<int>(q.column_int(0));
     for (;; ++epoch) {
       s.log_metrics("r", epoch, epoch, epoch_values(epoch));
@@ -85,9 +86,10 @@ TEST(StoreCrash, SigkillMidWriteKeepsEveryCommittedEpochExactlyOnce) {
   ASSERT_FALSE(reported.empty());
 
   auto s = Store::open(path);
+  auto db = Database::open(path);
   // Every epoch in the database is complete (a transaction is all or nothing) and
   // carries each key exactly once with its value.
-  auto per_epoch = s.database().prepare(
+  auto per_epoch = db.prepare(
       "SELECT epoch, COUNT(*), COUNT(DISTINCT key), MIN(step), MAX(step) FROM metrics WHERE run_id = 'r' "
       "GROUP BY epoch ORDER BY epoch");
   std::set<int> stored;

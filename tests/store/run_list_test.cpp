@@ -23,7 +23,7 @@ class RunList : public ::testing::Test {
     q.experiment = experiment;
     q.columns = {"id"};
     std::vector<std::string> out;
-    for (const auto& row : list_runs(s_.database(), q).rows) out.push_back(std::get<std::string>(row[0]));
+    for (const auto& row : s_.list_runs(q).rows) out.push_back(std::get<std::string>(row[0]));
     return out;
   }
   std::string error(const std::string& where, const std::string& sort = "") {
@@ -35,7 +35,7 @@ class RunList : public ::testing::Test {
 };
 
 TEST_F(RunList, DefaultColumnsAndOrder) {
-  Table t = list_runs(s_.database(), {});
+  Table t = s_.list_runs({});
   EXPECT_EQ(t.columns, (V{"id", "experiment", "variant", "seed", "status", "best.val.miou", "val.acc", "val.miou"}));
   ASSERT_EQ(t.rows.size(), 5u);
   EXPECT_EQ(t.rows[0][0], Cell{std::string("a1")});
@@ -78,14 +78,14 @@ TEST_F(RunList, ColumnsAndExperiment) {
   RunListQuery q;
   q.experiment = "other";
   q.columns = {"id", "model.params.width", "val.acc", "duration"};
-  Table t = list_runs(s_.database(), q);
+  Table t = s_.list_runs(q);
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.rows[0][1], Cell{int64_t{16}});
   EXPECT_EQ(t.rows[0][2], Cell{0.9});
   q.columns = {"id", "widht"};
-  EXPECT_TRUE(contains(store_error([&] { list_runs(s_.database(), q); }), "--columns: unknown key 'widht'"));
+  EXPECT_TRUE(contains(store_error([&] { s_.list_runs(q); }), "--columns: unknown key 'widht'"));
   q.experiment = "nope";
-  EXPECT_TRUE(contains(store_error([&] { list_runs(s_.database(), q); }),
+  EXPECT_TRUE(contains(store_error([&] { s_.list_runs(q); }),
                        "unknown experiment 'nope' (the database has: ablation, other)"));
 }
 

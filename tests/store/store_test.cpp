@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -21,35 +20,39 @@ TEST(Store, OpenCreatesFoldersWalAndLatestSchema) {
   const std::string path = dir / "deep/er/atrous.db";
   auto s = Store::open(path);
   EXPECT_TRUE(std::filesystem::exists(path));
-  auto q = s.database().prepare("PRAGMA journal_mode");
+  // The store's own connection enforces foreign keys: metrics of no run are refused.
+  EXPECT_TRUE(contains(store_error([&] { s.log_metrics("no-such-run", 0, 0, {{"loss", 1.0}}); }), "FOREIGN KEY"));
+  // WAL is a property of the file; the store's connection is not handed out, so another looks.
+  auto db = Database::open(path);
+  auto q = db.prepare("PRAGMA journal_mode");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_text(0), "wal");
-  auto fk = s.database().prepare("PRAGMA foreign_keys");
+  auto fk = db.prepare("PRAGMA foreign_keys");
   ASSERT_TRUE(fk.step());
   EXPECT_EQ(fk.column_int(0), 1);
-  EXPECT_EQ(schema_version(s.database()), latest_schema_version());
+  EXPECT_EQ(schema_version(db), latest_schema_version());
   // Reopening does not migrate again (the version table has one row per migration).
   auto again = Store::open(path);
-  auto n = again.database().prepare("SELECT COUNT(*) FROM schema_version");
+  auto n = db.prepare("SELECT COUNT(*) FROM schema_version");
   ASSERT_TRUE(n.step());
   EXPECT_EQ(n.column_int(0), latest_schema_version());
 }
 
 TEST(Store, StatementsAreOneEach) {
   TempDir dir("store_stmt");
-  auto s = Store::open(dir / "a.db");
-  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELECT 1; SELECT 2"); }),
+  auto db = Database::open(dir / "a.db");
+  EXPECT_TRUE(contains(store_error([&] { db.prepare("SELECT 1; SELECT 2"); }),
                        "one SQL statement expected, found more after: SELECT 1;"));
-  EXPECT_TRUE(contains(store_error([&] { s.database().prepare("SELEC 1"); }), "in: SELEC 1"));
-  s.database().prepare("SELECT 1;  ").run();
+  EXPECT_TRUE(contains(store_error([&] { db.prepare("SELEC 1"); }), "in: SELEC 1"));
+  db.prepare("SELECT 1;  ").run();
 }
 
 TEST(Store, NewerSchemaIsRefused) {
   TempDir dir("store_newer");
   const std::string path = dir / "a.db";
   {
-    auto s = Store::open(path);
-    s.database().exec("INSERT INTO schema_version VALUES (99)");
+    Store::open(path);
+    Database::open(path).exec("INSERT INTO schema_version VALUES (99)");
   }
   EXPECT_TRUE(contains(store_error([&] { Store::open(path); }), "schema version 99, newer than this atrous"));
 }
@@ -61,11 +64,15 @@ TEST(Store, Version1DatabasesGainAnEmptyGridPoint) {
     // A schema-1 file as session 1 wrote it: drop the column migration 2 added.
     auto s = Store::open(path);
     fill_example(s);
-    s.database().exec("ALTER TABLE runs DROP COLUMN grid_json");
-    s.database().exec("DELETE FROM schema_version WHERE version = 2");
+  }
+  {
+    auto db = Database::open(path);
+    db.exec("ALTER TABLE runs DROP COLUMN grid_json");
+    db.exec("DELETE FROM schema_version WHERE version = 2");
   }
   auto s = Store::open(path);
-  EXPECT_EQ(schema_version(s.database()), latest_schema_version());
+  auto db = Database::open(path);
+  EXPECT_EQ(schema_version(db), latest_schema_version());
   EXPECT_EQ(s.find_run("a1")->grid_json, "{}");
   EXPECT_EQ(s.find_run("a1")->variant, "dilated");  // rows kept
 }
@@ -190,38 +197,6 @@ TEST(Store, MetricsAreIdempotentPerStep) {
   s.add_artifact("a1", "log", "results/a1/log.txt");
   ASSERT_EQ(s.artifacts("a1").size(), 2u);
   EXPECT_EQ(s.artifacts("a1")[0].kind, "checkpoint");
-}
-
-TEST(Store, StaleRunningRunsAreFoundAndInterrupted) {
-  TempDir dir("store_stale");
-  auto s = Store::open(dir / "a.db");
-  fill_example(s);
-  // A pid that surely existed and is now dead: a child we reaped.
-  const pid_t child = fork();
-  if (child == 0) _exit(0);
-  ASSERT_GT(child, 0);
-  int status = 0;
-  waitpid(child, &status, 0);
-
-  RuntimeInfo dead = current_runtime_info();
-  dead.pid = child;
-  RuntimeInfo alive = current_runtime_info();
-  RuntimeInfo elsewhere = dead;
-  elsewhere.host = "another-host";
-  ASSERT_TRUE(s.claim_run("b2", dead));
-  s.upsert_run(testing::make_run("q1", "dilated", 3, 8, 0.1));
-  s.upsert_run(testing::make_run("q2", "dilated", 3, 8, 0.1));
-  ASSERT_TRUE(s.claim_run("q1", alive));
-  ASSERT_TRUE(s.claim_run("q2", elsewhere));
-
-  EXPECT_EQ(s.find_stale_running(host_name()), std::vector<std::string>{"b2"});
-  EXPECT_EQ(s.mark_stale_interrupted(host_name()), std::vector<std::string>{"b2"});
-  auto b2 = s.find_run("b2");
-  EXPECT_EQ(b2->status, RunStatus::interrupted);
-  EXPECT_TRUE(contains(b2->error, fmt::format("process {} on", child)));
-  EXPECT_EQ(s.find_run("q1")->status, RunStatus::running);
-  EXPECT_EQ(s.find_run("q2")->status, RunStatus::running);  // other hosts are not judged here
-  EXPECT_TRUE(s.claim_run("b2", alive));                     // an interrupted run can be resumed
 }
 
 }  // namespace

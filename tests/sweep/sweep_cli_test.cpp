@@ -207,7 +207,7 @@ TEST(SweepCli, RetryFailedRecoversARunWithATruncatedCheckpoint) {
   t.out_dir = folder;
   t.progress = ProgressMode::none;
   StopAtStep stop(3);  // 2 steps per epoch: best at step 2, last at step 3
-  ASSERT_EQ(train_run(plan.runs[0].config, t, &stop).status, "interrupted");
+  ASSERT_EQ(train_run(plan.runs[0].config, t, &stop).status, RunStatus::interrupted);
   fs::resize_file(fs::path(folder) / "last.safetensors", 50);
   const pid_t child = ::fork();
   if (child == 0) ::_exit(0);

@@ -126,11 +126,12 @@ TEST(SlowSweep, SurvivesSigkillOfItsProcessGroupAndLosesNoMetric) {
 
   EXPECT_EQ(run_cli("sweep " + spec + " --jobs 2 --threads 2 --db " + db), 0);
   auto s = store::Store::open(db);
-  auto q = s.database().prepare("PRAGMA integrity_check");
+  auto raw = store::Database::open(db);
+  auto q = raw.prepare("PRAGMA integrity_check");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.column_text(0), "ok");
   // Per (run, key, step) one row (the primary key), and every epoch of every run is there.
-  auto dup = s.database().prepare("SELECT COUNT(*) FROM (SELECT 1 FROM metrics GROUP BY run_id, key, step HAVING COUNT(*) > 1)");
+  auto dup = raw.prepare("SELECT COUNT(*) FROM (SELECT 1 FROM metrics GROUP BY run_id, key, step HAVING COUNT(*) > 1)");
   ASSERT_TRUE(dup.step());
   EXPECT_EQ(dup.column_int(0), 0);
   const auto runs = s.runs("t");

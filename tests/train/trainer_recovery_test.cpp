@@ -38,7 +38,7 @@ struct Straight {
 const Straight& straight() {
   static const Straight s = [] {
     TempDir dir("recovery_straight");
-    EXPECT_EQ(train_run(tiny_run(), quiet(dir.str())).status, "done");
+    EXPECT_EQ(train_run(tiny_run(), quiet(dir.str())).status, RunStatus::done);
     return Straight{load_checkpoint(dir / "last.safetensors"), read_text(dir / "metrics.jsonl")};
   }();
   return s;
@@ -71,7 +71,7 @@ pid_t dead_pid() {
 // Interrupted at step 6 of 8: last.safetensors at step 6, best.safetensors at step 4.
 void interrupt_at_6(const TempDir& dir) {
   StopAt stop(6);
-  ASSERT_EQ(train_run(tiny_run(), quiet(dir.str()), &stop).status, "interrupted");
+  ASSERT_EQ(train_run(tiny_run(), quiet(dir.str()), &stop).status, RunStatus::interrupted);
 }
 
 TrainResult resume(const TempDir& dir) {
@@ -92,7 +92,7 @@ TEST(TrainerRecovery, ATruncatedLastCheckpointFallsBackToBest) {
   dir.write(stale, "partial");
   dir.write(live, "partial");
   const TrainResult r = resume(dir);
-  ASSERT_EQ(r.status, "done") << r.reason;
+  ASSERT_EQ(r.status, RunStatus::done) << r.reason;
   const std::string notes = joined(r.notes);
   EXPECT_TRUE(contains(notes, "last.safetensors cannot be used")) << notes;
   EXPECT_TRUE(contains(notes, "resumed from best.safetensors at step 4 instead of last.safetensors")) << notes;
@@ -114,7 +114,7 @@ TEST(TrainerRecovery, NoUsableCheckpointStartsAfresh) {
   save_checkpoint(dir / "last.safetensors", last);
   truncate_file(dir / "best.safetensors", 7);
   const TrainResult r = resume(dir);
-  ASSERT_EQ(r.status, "done") << r.reason;
+  ASSERT_EQ(r.status, RunStatus::done) << r.reason;
   const std::string notes = joined(r.notes);
   EXPECT_TRUE(contains(notes, "is nan (element 1): saved from a diverged run")) << notes;
   EXPECT_TRUE(contains(notes, "best.safetensors cannot be used")) << notes;
@@ -132,7 +132,7 @@ TEST(TrainerRecovery, NoUsableCheckpointStartsAfresh) {
 TEST(TrainerRecovery, DivergedParametersFailTheRunAndAreNeverSaved) {
   TempDir dir("recovery_diverge");
   const TrainResult r = train_run(tiny_run({"train.optimizer.type=sgd", "train.optimizer.lr=1e38"}), quiet(dir.str()));
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, RunStatus::failed);
   ASSERT_GE(r.failed_step, 0);
   EXPECT_EQ(r.steps, r.failed_step);
   EXPECT_TRUE(contains(r.reason, "at step " + std::to_string(r.failed_step))) << r.reason;

@@ -27,7 +27,7 @@ TEST(Trainer, WritesItsFilesAndTheResolvedRunRebuildsItself) {
   TempDir dir("trainer_files");
   const RunConfig run = tiny_run();
   const TrainResult r = train_run(run, quiet(dir.str()));
-  ASSERT_EQ(r.status, "done") << r.reason;
+  ASSERT_EQ(r.status, RunStatus::done) << r.reason;
   EXPECT_EQ(r.steps, 8);
   for (const char* f : {"config.json", "last.safetensors", "best.safetensors", "metrics.jsonl", "train.log",
                         "predictions/val_000.png", "predictions/val_001.png"})
@@ -55,19 +55,19 @@ TEST(Trainer, WritesItsFilesAndTheResolvedRunRebuildsItself) {
 TEST(Trainer, ResumeIsBitIdentical) {
   const RunConfig run = tiny_run();
   TempDir straight("trainer_straight");
-  ASSERT_EQ(train_run(run, quiet(straight.str())).status, "done");
+  ASSERT_EQ(train_run(run, quiet(straight.str())).status, RunStatus::done);
   const Checkpoint expected = load_checkpoint(straight / "last.safetensors");
   const std::string expected_metrics = read_text(straight / "metrics.jsonl");
   for (int64_t stop : {3, 4, 6}) {
     TempDir dir("trainer_resume");
     StopAt observer(stop);
     const TrainResult first = train_run(run, quiet(dir.str()), &observer);
-    ASSERT_EQ(first.status, "interrupted");
+    ASSERT_EQ(first.status, RunStatus::interrupted);
     EXPECT_EQ(first.steps, stop);
     TrainOptions o = quiet(dir.str());
     o.resume = true;
     const TrainResult second = train_run(run, o);
-    ASSERT_EQ(second.status, "done");
+    ASSERT_EQ(second.status, RunStatus::done);
     EXPECT_EQ(second.steps, 8);
     const Checkpoint got = load_checkpoint(dir / "last.safetensors");
     ASSERT_EQ(got.tensors.size(), expected.tensors.size());
@@ -82,7 +82,7 @@ TEST(Trainer, ResumeIsBitIdentical) {
 TEST(Trainer, ResumeRefusesAnotherRun) {
   TempDir dir("trainer_other");
   StopAt observer(2);
-  ASSERT_EQ(train_run(tiny_run(), quiet(dir.str()), &observer).status, "interrupted");
+  ASSERT_EQ(train_run(tiny_run(), quiet(dir.str()), &observer).status, RunStatus::interrupted);
   TrainOptions o = quiet(dir.str());
   o.resume = true;
   try {
@@ -96,7 +96,7 @@ TEST(Trainer, ResumeRefusesAnotherRun) {
 TEST(Trainer, DivergenceFailsWithTheStep) {
   TempDir dir("trainer_nan");
   const TrainResult r = train_run(tiny_run({"train.optimizer.type=sgd", "train.optimizer.lr=1e37"}), quiet(dir.str()));
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, RunStatus::failed);
   ASSERT_GE(r.failed_step, 0);
   EXPECT_LT(r.failed_step, 8);
   EXPECT_NE(r.reason.find(fmt::format("at step {}", r.failed_step)), std::string::npos) << r.reason;
@@ -108,7 +108,7 @@ TEST(Trainer, InverseFrequencyWeightsAndMultiScaleFlipEvaluation) {
   const TrainResult r = train_run(tiny_run({"train.loss.class_weights=inverse_frequency",
                                             "train.eval.multi_scale=[0.75, 1.0]", "train.eval.flip=true"}),
                                   quiet(dir.str()));
-  ASSERT_EQ(r.status, "done") << r.reason;
+  ASSERT_EQ(r.status, RunStatus::done) << r.reason;
   ASSERT_TRUE(r.final_val.has_value());
   EXPECT_GT(r.final_val->pixels, 0);
 }

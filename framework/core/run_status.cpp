@@ -1,4 +1,4 @@
-#include "store/run_record.hpp"
+#include "core/run_status.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 
-namespace atrous::store {
+namespace atrous {
 namespace {
 constexpr std::array<std::string_view, 5> names = {"queued", "running", "done", "failed", "interrupted"};
 }
@@ -19,4 +19,4 @@ RunStatus parse_run_status(std::string_view text) {
   throw Error(fmt::format("unknown run status '{}': expected queued, running, done, failed or interrupted", text));
 }
 
-}  // namespace atrous::store
+}  // namespace atrous
