@@ -6,23 +6,13 @@
 #include <sstream>
 #include <vector>
 
+#include "report/html_escape.hpp"
+
 namespace atrous::report {
 
 namespace {
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape(const std::string& s) { return escape_html(s, /*quotes=*/true); }
 
 // The length of the entity reference at s[i] ("&lt;", "&#60;"), 0 when none:
 // the report writes user text's '<', '>' and '&' as entities, which stay as they are.

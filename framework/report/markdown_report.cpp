@@ -10,6 +10,9 @@
 #include <string_view>
 
 #include "core/table_format.hpp"
+#include "eval/metric_catalogue.hpp"
+#include "report/analysis.hpp"
+#include "report/html_escape.hpp"
 #include "report/stats.hpp"
 
 namespace atrous::report {
@@ -17,42 +20,39 @@ namespace atrous::report {
 namespace {
 
 using nlohmann::json;
-using store::RunStatus;
 
 std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
 
-// "0.7200 ± 0.0200", "0.7200 ± n/a" for one value, "–" for none.
-std::string mean_std(const Summary& s, int decimals) {
-  if (s.n == 0) return "–";
-  return fixed(s.mean, decimals) + " ± " + (s.std ? fixed(*s.std, decimals) : std::string("n/a"));
+// A value of `key` as the metric catalogue formats it ("0.7200"); signed: a difference ("+0.0150").
+std::string value_text(const std::string& key, double v, bool signed_ = false) {
+  return format_metric_value(v, metric_format(key), signed_);
 }
 
-std::string ci_text(const Summary& s, int decimals) {
+// "0.7200 ± 0.0200", "0.7200 ± n/a" for one value, "–" for none.
+std::string mean_std(const Summary& s, MetricFormat f) {
+  if (s.n == 0) return "–";
+  return format_metric_value(s.mean, f) + " ± " + (s.std ? format_metric_value(*s.std, f) : std::string("n/a"));
+}
+
+std::string ci_text(const Summary& s, MetricFormat f) {
   if (s.n == 0) return "–";
   if (!s.ci_low) return "n/a";
-  return fmt::format("[{}, {}]", fixed(*s.ci_low, decimals), fixed(*s.ci_high, decimals));
+  return fmt::format("[{}, {}]", format_metric_value(*s.ci_low, f), format_metric_value(*s.ci_high, f));
 }
 
 std::string bold(const std::string& s) { return "**" + s + "**"; }
 
-// Text from a spec or the database (names, values, errors) as markdown that shows
-// that text: '<', '>' and '&' become entities, so a spec cannot put raw HTML
-// (<script>, <img onerror=...>) into a renderer that allows it; newlines become
-// spaces, since a new line could start a block (an HTML block, a heading).
-std::string md(std::string_view s) {
+// Newlines as spaces: in markdown a new line could start a block (an HTML block, a heading).
+std::string single_line(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\n':
-      case '\r': out += ' '; break;
-      default: out += c;
-    }
-  }
+  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
   return out;
 }
+
+// Text from a spec or the database (names, values, errors) as markdown that shows
+// that text: '<', '>' and '&' become entities, so a spec cannot put raw HTML
+// (<script>, <img onerror=...>) into a renderer that allows it; on one line.
+std::string md(std::string_view s) { return escape_html(single_line(s), /*quotes=*/false); }
 
 // As md(), keeping line breaks: a spec's free-text description.
 std::string md_paragraphs(std::string_view s) {
@@ -90,28 +90,10 @@ std::string caption(std::string_view s) {
   return out;
 }
 
-// Index of the group with the best mean of `key` (ties: the first); none when no group has values.
-std::optional<std::size_t> best_group(const ReportData& d, const std::string& key) {
-  std::optional<std::size_t> best;
-  double best_mean = 0;
-  const bool higher = higher_is_better(key);
-  for (std::size_t i = 0; i < d.groups.size(); ++i) {
-    const auto v = d.groups[i].values(key);
-    if (v.empty()) continue;
-    const double m = summarize(v).mean;
-    if (!best || (higher ? m > best_mean : m < best_mean)) best = i, best_mean = m;
-  }
-  return best;
-}
-
 std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n) + "…"; }
 
 // An error message as one markdown list item: newlines would start new blocks.
-std::string one_line(const std::string& s) {
-  std::string out;
-  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
-  return truncate(out, 300);
-}
+std::string one_line(const std::string& s) { return truncate(single_line(s), 300); }
 
 // A spec entry's value as written: file paths and strings bare, the rest as JSON.
 std::string spec_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -180,11 +162,9 @@ std::string config_value(const json& config, const std::string& dotted_key) {
 void section_title(std::string& out, const ReportData& d) {
   out += fmt::format("# Report: {}\n\n", md(d.experiment));
   if (!d.description.empty()) out += md_paragraphs(d.description) + "\n\n";
-  std::size_t active = 0, total = 0;
-  for (const auto& g : d.groups) {
-    active += g.count(RunStatus::queued) + g.count(RunStatus::running);
-    total += g.runs.size();
-  }
+  const std::size_t active = active_runs(d);
+  std::size_t total = 0;
+  for (const auto& g : d.groups) total += g.runs.size();
   if (active > 0)
     out += fmt::format(
         "> **This sweep is still running**: {} of {} runs are queued or running; the numbers below cover the "
@@ -268,20 +248,20 @@ void section_setup(std::string& out, const ReportData& d) {
                      fixed(compute, 1));
 }
 
+// A column of the results table: the summary key's mean ± std over seeds, in the
+// catalogue's format, the best mean in bold.
 struct Column {
   std::string key, title;
-  int decimals;
   bool with_ci;
-  bool mark_best;
 };
 
 void section_results(std::string& out, const ReportData& d) {
   std::vector<Column> cols;
-  cols.push_back({d.metric, md(d.metric), 4, true, true});
+  cols.push_back({d.metric, md(d.metric), true});
   for (const char* k : {"val.miou", "val.pixel_acc", "val.boundary_f"})
-    if (k != d.metric) cols.push_back({k, k, 4, false, true});
-  cols.push_back({"train_img_per_s", "train img/s", 1, false, true});
-  cols.push_back({"wall_seconds", "wall s", 2, false, true});  // 2 decimals: test sweeps take 0.1 s
+    if (k != d.metric) cols.push_back({k, k, false});
+  cols.push_back({"train_img_per_s", "train img/s", false});
+  cols.push_back({"wall_seconds", "wall s", false});
   const bool model_columns =
       std::any_of(d.groups.begin(), d.groups.end(), [](const Group& g) { return g.gflops.has_value(); });
   Table t;
@@ -293,11 +273,11 @@ void section_results(std::string& out, const ReportData& d) {
     if (c.with_ci) t.columns.push_back(c.title + " 95% CI");
   }
   std::vector<std::optional<std::size_t>> best;
-  for (const auto& c : cols) best.push_back(c.mark_best ? best_group(d, c.key) : std::nullopt);
+  for (const auto& c : cols) best.push_back(best_group(d, c.key));
   for (std::size_t i = 0; i < d.groups.size(); ++i) {
     const Group& g = d.groups[i];
     const auto params = g.values("params");
-    std::vector<Cell> row{md(g.label()), params.empty() ? std::string("–") : fmt::format("{:.0f}", params.front())};
+    std::vector<Cell> row{md(g.label()), params.empty() ? std::string("–") : value_text("params", params.front())};
     if (model_columns) {
       row.push_back(g.gflops ? fmt::format("{:.3f}", *g.gflops) : std::string("–"));
       row.push_back(g.receptive_field.empty() ? std::string("–") : g.receptive_field);
@@ -305,9 +285,10 @@ void section_results(std::string& out, const ReportData& d) {
     row.push_back(static_cast<int64_t>(g.values(d.metric).size()));
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const Summary s = summarize(g.values(cols[c].key));
-      const std::string text = mean_std(s, cols[c].decimals);
+      const MetricFormat f = metric_format(cols[c].key);
+      const std::string text = mean_std(s, f);
       row.push_back(best[c] == i ? bold(text) : text);
-      if (cols[c].with_ci) row.push_back(ci_text(s, cols[c].decimals));
+      if (cols[c].with_ci) row.push_back(ci_text(s, f));
     }
     t.rows.push_back(std::move(row));
   }
@@ -322,25 +303,26 @@ void section_results(std::string& out, const ReportData& d) {
 }
 
 void section_classes(std::string& out, const ReportData& d) {
+  const std::string prefix = "val.iou.";  // the catalogue's per-class IoU: val.iou.<class>
   std::set<std::string> keys;
   for (const auto& g : d.groups)
     for (const auto& r : g.runs)
       for (const auto& [k, _] : r.summaries)
-        if (k.rfind("val.iou.", 0) == 0) keys.insert(k);
+        if (k.rfind(prefix, 0) == 0) keys.insert(k);
   if (keys.empty()) {
     out += "No per-class IoU in the database.\n\n";
     return;
   }
   Table t;
   t.columns = {"variant"};
-  for (const auto& k : keys) t.columns.push_back(md(k.substr(8)));
+  for (const auto& k : keys) t.columns.push_back(md(k.substr(prefix.size())));
   std::vector<std::optional<std::size_t>> best;
   for (const auto& k : keys) best.push_back(best_group(d, k));
   for (std::size_t i = 0; i < d.groups.size(); ++i) {
     std::vector<Cell> row{md(d.groups[i].label())};
     std::size_t c = 0;
     for (const auto& k : keys) {
-      const std::string text = mean_std(summarize(d.groups[i].values(k)), 4);
+      const std::string text = mean_std(summarize(d.groups[i].values(k)), metric_format(k));
       row.push_back(best[c++] == i ? bold(text) : text);
     }
     t.rows.push_back(std::move(row));
@@ -350,67 +332,39 @@ void section_classes(std::string& out, const ReportData& d) {
 
 std::string p_text(double p) { return p < 0.001 ? std::string("p<0.001") : fmt::format("p={:.3f}", p); }
 
-// Each variant's Welch test against the baseline at this grid point, with Holm's
-// step-down adjustment over the k testable comparisons: picking the best of k
-// variants and testing it at 5% alone would overstate it.
-struct Comparison {
-  std::optional<WelchResult> welch;
-  double p_holm = 1;
-  std::size_t k = 0;
-};
-
-std::map<std::string, Comparison> compare_to_baseline(const ReportData& d) {
-  std::map<std::string, Comparison> out;
-  std::vector<std::pair<double, std::string>> tested;
-  for (const auto& g : d.groups) {
-    const Group* b = d.baseline_of(g);
-    if (g.is_baseline || !b) continue;
-    const auto a = g.values(d.metric), bv = b->values(d.metric);
-    Comparison c;
-    if (a.size() >= 2 && bv.size() >= 2) c.welch = welch_t_test(a, bv);
-    if (c.welch) tested.emplace_back(c.welch->p, g.label());
-    out[g.label()] = c;
+// A comparison's verdict in words: "significant at the 5% level, n=3 (p=0.012)",
+// "not significant at n=3 (p=0.410)", "n/a (one seed)"; with k > 1 comparisons
+// the Holm-adjusted p follows the raw one.
+std::string verdict_text(const Comparison& c) {
+  switch (c.verdict) {
+    case Verdict::no_baseline_runs: return "n/a (no baseline runs)";
+    case Verdict::no_finished_run: return "n/a (no finished run)";
+    case Verdict::one_seed: return "n/a (one seed)";
+    case Verdict::no_variance: return "n/a (no variance on either side)";
+    case Verdict::significantly_better:
+    case Verdict::significantly_worse:
+    case Verdict::not_significant: break;
   }
-  std::sort(tested.begin(), tested.end());
-  double running = 0;
-  for (std::size_t i = 0; i < tested.size(); ++i) {
-    running = std::max(running, std::min(1.0, static_cast<double>(tested.size() - i) * tested[i].first));
-    out[tested[i].second].p_holm = running;
-    out[tested[i].second].k = tested.size();
-  }
-  return out;
-}
-
-// "significant at the 5% level, n=3 (p=0.012)", "not significant at n=3 (p=0.410)",
-// "n/a (one seed)"; with k > 1 comparisons the verdict follows the Holm-adjusted p.
-std::string significance(const std::vector<double>& a, const std::vector<double>& b, const Comparison& c) {
-  if (a.size() < 2 || b.size() < 2) return a.empty() || b.empty() ? "n/a (no finished run)" : "n/a (one seed)";
-  if (!c.welch) return "n/a (no variance on either side)";
-  const std::string n = a.size() == b.size() ? fmt::format("n={}", a.size()) : fmt::format("n={} vs {}", a.size(), b.size());
+  const std::string n = c.n == c.n_baseline ? fmt::format("n={}", c.n) : fmt::format("n={} vs {}", c.n, c.n_baseline);
   std::string p = p_text(c.welch->p);
   if (c.k > 1) p += fmt::format("; Holm over {} comparisons: {}", c.k, p_text(c.p_holm));
-  return c.p_holm < 0.05 ? fmt::format("significant at the 5% level, {} ({})", n, p)
-                         : fmt::format("not significant at {} ({})", n, p);
+  return is_significant(c.verdict) ? fmt::format("significant at the 5% level, {} ({})", n, p)
+                                   : fmt::format("not significant at {} ({})", n, p);
 }
 
 void section_significance(std::string& out, const ReportData& d) {
-  const auto comparisons = compare_to_baseline(d);
   Table t;
   t.columns = {"variant", "difference", "t", "df", "p", "p (Holm)", "verdict"};
-  for (const auto& g : d.groups) {
-    if (g.is_baseline) continue;
-    const Group* b = d.baseline_of(g);
-    if (!b) {
-      t.rows.push_back({md(g.label()), "–", "–", "–", "–", "–", std::string("n/a (no baseline runs)")});
+  for (const Comparison& c : compare_to_baseline(d)) {
+    const std::string label = md(d.groups[c.group].label());
+    if (c.verdict == Verdict::no_baseline_runs) {
+      t.rows.push_back({label, "–", "–", "–", "–", "–", verdict_text(c)});
       continue;
     }
-    const auto a = g.values(d.metric), bv = b->values(d.metric);
-    const std::string diff = a.empty() || bv.empty() ? "–" : fmt::format("{:+.4f}", summarize(a).mean - summarize(bv).mean);
-    const Comparison& c = comparisons.at(g.label());
     const auto& w = c.welch;
-    t.rows.push_back({md(g.label()), diff, w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–",
-                      w ? fmt::format("{:.3f}", w->p) : "–", w ? fmt::format("{:.3f}", c.p_holm) : "–",
-                      significance(a, bv, c)});
+    t.rows.push_back({label, c.difference ? value_text(d.metric, *c.difference, true) : "–",
+                      w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–", w ? fmt::format("{:.3f}", w->p) : "–",
+                      w ? fmt::format("{:.3f}", c.p_holm) : "–", verdict_text(c)});
   }
   if (t.rows.empty())
     out += "No variant besides the baseline.\n\n";
@@ -421,56 +375,26 @@ void section_significance(std::string& out, const ReportData& d) {
 void section_problems(std::string& out, const ReportData& d) {
   out += "## Failed, interrupted and missing runs\n\n";
   std::vector<std::string> lines;
-  for (const auto& g : d.groups)
-    for (const auto& r : g.runs) {
-      const auto st = r.record.status;
-      if (st == RunStatus::failed || st == RunStatus::interrupted)
-        lines.push_back(fmt::format("- {} seed {} ({}): {} — {}", md(g.label()), r.record.seed, code(r.record.id),
-                                    store::to_string(st),
-                                    r.record.error.empty() ? "no reason recorded" : md(one_line(r.record.error))));
-      else if (st == RunStatus::queued || st == RunStatus::running)
-        lines.push_back(fmt::format("- {} seed {} ({}): {}", md(g.label()), r.record.seed, code(r.record.id),
-                                    store::to_string(st)));
-      else if (!r.summaries.count(d.metric))
-        lines.push_back(fmt::format("- {} seed {} ({}): done but has no {}", md(g.label()), r.record.seed,
-                                    code(r.record.id), code(d.metric)));
-      else if (!std::isfinite(r.summaries.at(d.metric)))
-        lines.push_back(fmt::format("- {} seed {} ({}): done but its {} is not finite (left out of the statistics)",
-                                    md(g.label()), r.record.seed, code(r.record.id), code(d.metric)));
+  for (const ProblemRun& p : problem_runs(d)) {
+    const std::string run = fmt::format("- {} seed {} ({})", md(d.groups[p.group].label()), p.run->seed, code(p.run->id));
+    switch (p.kind) {
+      case ProblemRun::Kind::failed:
+      case ProblemRun::Kind::interrupted:
+        lines.push_back(fmt::format("{}: {} — {}", run, store::to_string(p.run->status),
+                                    p.run->error.empty() ? "no reason recorded" : md(one_line(p.run->error))));
+        break;
+      case ProblemRun::Kind::queued:
+      case ProblemRun::Kind::running: lines.push_back(fmt::format("{}: {}", run, store::to_string(p.run->status))); break;
+      case ProblemRun::Kind::no_metric: lines.push_back(fmt::format("{}: done but has no {}", run, code(d.metric))); break;
+      case ProblemRun::Kind::not_finite:
+        lines.push_back(
+            fmt::format("{}: done but its {} is not finite (left out of the statistics)", run, code(d.metric)));
+        break;
     }
-  // Planned (variant, grid point, seed) triples of the stored spec that have no run at all.
-  if (d.spec.contains("variants") && d.spec["variants"].is_object() && d.spec.contains("seeds") &&
-      d.spec["seeds"].is_array()) {
-    std::vector<std::map<std::string, std::string>> points{{}};
-    if (d.spec.contains("grid") && d.spec["grid"].is_object())
-      for (const auto& [axis, values] : d.spec["grid"].items()) {
-        std::vector<std::string> texts;  // as runs record them: option names, or values as JSON
-        if (values.is_object())
-          for (const auto& [name, _] : values.items()) texts.push_back(name);
-        else if (values.is_array())
-          for (const auto& v : values) texts.push_back(v.is_string() ? v.get<std::string>() : v.dump());
-        std::vector<std::map<std::string, std::string>> next;
-        for (const auto& p : points)
-          for (const auto& t : texts) {
-            auto q = p;
-            q[axis] = t;
-            next.push_back(std::move(q));
-          }
-        points = std::move(next);
-      }
-    for (const auto& [variant, _] : d.spec["variants"].items())
-      for (const auto& point : points)
-        for (const auto& seed : d.spec["seeds"]) {
-          if (!seed.is_number_integer()) continue;
-          bool found = false;
-          for (const auto& g : d.groups)
-            for (const auto& r : g.runs)
-              found = found || (g.variant == variant && g.grid == point && r.record.seed == seed.get<int64_t>());
-          if (!found)
-            lines.push_back(fmt::format("- {}{} seed {}: missing (planned in the spec, not in the database)", md(variant),
-                                        point.empty() ? "" : " " + md(grid_point_label(point)), seed.get<int64_t>()));
-        }
   }
+  for (const MissingRun& m : missing_runs(d))
+    lines.push_back(fmt::format("- {}{} seed {}: missing (planned in the spec, not in the database)", md(m.variant),
+                                m.grid.empty() ? "" : " " + md(grid_point_label(m.grid)), m.seed));
   if (lines.empty()) out += "None: every planned run finished.\n\n";
   for (const auto& l : lines) out += l + "\n";
   if (!lines.empty()) out += "\n";
@@ -486,75 +410,57 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
   const bool higher = higher_is_better(d.metric);
   const auto comparisons = compare_to_baseline(d);
   const Group& g = d.groups[*best];
-  const auto a = g.values(d.metric);
-  const Summary sa = summarize(a);
+  const Summary sa = summarize(g.values(d.metric));
   const char* direction = higher ? "highest" : "lowest";
   std::string text;
   if (g.is_baseline) {
     text = fmt::format("The baseline **{}** has the {} mean {} ({}, n={}); no variant has a {} mean.", md(g.label()),
-                       direction, code(d.metric), fixed(sa.mean, 4), sa.n, higher ? "higher" : "lower");
+                       direction, code(d.metric), value_text(d.metric, sa.mean), sa.n, higher ? "higher" : "lower");
   } else {
     text = fmt::format("**{}** has the {} mean {}: {} (n={})", md(g.label()), direction, code(d.metric),
-                       fixed(sa.mean, 4), sa.n);
-    const Group* b = d.baseline_of(g);
-    const auto bv = b ? b->values(d.metric) : std::vector<double>{};
-    if (bv.empty()) {
+                       value_text(d.metric, sa.mean), sa.n);
+    const Comparison& c = *comparison_of(comparisons, *best);
+    if (c.n_baseline == 0) {
       text += fmt::format("; the baseline {} has no finished run to compare with.", md(d.baseline));
     } else {
-      const Summary sb = summarize(bv);
-      text += fmt::format(", against {} (n={}) for the baseline **{}**: a margin of {:+.4f}. ", fixed(sb.mean, 4), sb.n,
-                          md(b->label()), sa.mean - sb.mean);
-      const std::string sig = significance(a, bv, comparisons.at(g.label()));
-      if (sig.rfind("significant", 0) == 0)
+      const Summary sb = summarize(d.groups[*c.baseline].values(d.metric));
+      text += fmt::format(", against {} (n={}) for the baseline **{}**: a margin of {}. ", value_text(d.metric, sb.mean),
+                          sb.n, md(d.groups[*c.baseline].label()), value_text(d.metric, *c.difference, true));
+      const std::string sig = verdict_text(c);
+      if (is_significant(c.verdict))
         text += "The difference is " + sig + ".";
-      else if (sig.rfind("not significant", 0) == 0)
+      else if (c.verdict == Verdict::not_significant)
         text += "The difference is " + sig + ": these seeds cannot tell the two apart.";
       else
         text += "Significance cannot be tested: " + sig + ".";
     }
   }
   // The full ranking, then every other variant against the baseline.
-  std::vector<std::pair<double, const Group*>> ranked;
-  for (const auto& gr : d.groups)
-    if (auto v = gr.values(d.metric); !v.empty()) ranked.emplace_back(summarize(v).mean, &gr);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const auto& x, const auto& y) { return higher ? x.first > y.first : x.first < y.first; });
+  const auto ranked = rank_groups(d);
   if (ranked.size() > 2) {
     std::string order;
-    for (const auto& [mean, gr] : ranked)
-      order += (order.empty() ? "" : ", ") + fmt::format("{} {}", md(gr->label()), fixed(mean, 4));
+    for (const auto& r : ranked)
+      order += (order.empty() ? "" : ", ") + fmt::format("{} {}", md(d.groups[r.group].label()), value_text(d.metric, r.mean));
     text += fmt::format(" Ranking by mean, best first: {}.", order);
   }
   std::string others;
-  for (const auto& [mean, gr] : ranked) {
-    if (gr == &g || gr->is_baseline) continue;
-    const Group* b = d.baseline_of(*gr);
-    if (!b || b->values(d.metric).empty()) continue;
-    const auto bv = b->values(d.metric);
-    others += (others.empty() ? "" : "; ") + fmt::format("**{}** {:+.4f} ({})", md(gr->label()),
-                                                         mean - summarize(bv).mean,
-                                                         significance(gr->values(d.metric), bv, comparisons.at(gr->label())));
+  for (const auto& r : ranked) {
+    if (r.group == *best || d.groups[r.group].is_baseline) continue;
+    const Comparison& c = *comparison_of(comparisons, r.group);
+    if (c.n_baseline == 0) continue;
+    others += (others.empty() ? "" : "; ") + fmt::format("**{}** {} ({})", md(d.groups[r.group].label()),
+                                                         value_text(d.metric, *c.difference, true), verdict_text(c));
   }
   if (!others.empty()) text += " Against the baseline, the others: " + others + ".";
-  // A curve still climbing at its last evaluation says the budget, not the
-  // architecture, may be deciding the ranking.
   std::string rising;
-  for (const auto& gr : d.groups) {
-    const auto curve = gr.curve(d.metric);
-    if (curve.size() < 2) continue;
-    const EpochPoint &last = curve.back(), &before = curve[curve.size() - 2];
-    const double gain = last.mean - before.mean;
-    if ((higher ? gain : -gain) > 0.01)
-      rising += (rising.empty() ? "" : ", ") +
-                fmt::format("{} {:+.4f} from epoch {} to {}", md(gr.label()), gain, before.epoch, last.epoch);
-  }
+  for (const RisingCurve& r : rising_curves(d))
+    rising += (rising.empty() ? "" : ", ") + fmt::format("{} {} from epoch {} to {}", md(d.groups[r.group].label()),
+                                                         value_text(d.metric, r.gain, true), r.from_epoch, r.to_epoch);
   if (!rising.empty())
     text += fmt::format(" Still improving at the last evaluation (mean {} over seeds): {} — longer training may "
                         "change the ranking.",
                         code(d.metric), rising);
-  std::size_t active = 0;
-  for (const auto& gr : d.groups) active += gr.count(RunStatus::queued) + gr.count(RunStatus::running);
-  if (active > 0) text += " (Finished runs only: the sweep is still running.)";
+  if (active_runs(d) > 0) text += " (Finished runs only: the sweep is still running.)";
   out += text + "\n\n";
 }
 
@@ -613,10 +519,6 @@ void section_predictions(std::string& out, const PointExtras* extras) {
 }
 
 }  // namespace
-
-bool higher_is_better(const std::string& key) {
-  return key.find("loss") == std::string::npos && key.find("seconds") == std::string::npos;
-}
 
 std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
   std::string out;

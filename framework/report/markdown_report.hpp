@@ -11,8 +11,11 @@
 // interrupted / missing runs with their reasons, and findings stated from the
 // numbers alone. A sweep with a grid has one subsection per grid point.
 //
-// Every number is the database's value (or its mean / std / CI over the done
-// runs) printed with fixed precision: metrics 4 decimals, img/s 1, wall seconds 2.
+// This file only words what report/analysis.hpp concluded (comparisons and
+// verdicts, ranking, rising curves, problem and missing runs). Every number is
+// the database's value (or its mean / std / CI over the done runs) printed in
+// the metric catalogue's format (eval/metric_catalogue.hpp: metrics 4 decimals,
+// img/s 1, wall seconds 2).
 #include <map>
 #include <optional>
 #include <string>
@@ -51,8 +54,5 @@ struct PointExtras {
 using ReportExtras = std::map<std::map<std::string, std::string>, PointExtras>;
 
 std::string markdown_report(const ReportData& data, const ReportExtras& extras = {});
-
-// Whether larger is better for a summary key (losses and times are smaller-is-better).
-bool higher_is_better(const std::string& key);
 
 }  // namespace atrous::report

@@ -167,7 +167,7 @@ ExperimentSpec load_experiment(const std::string& path) {
   }
 
   if (!root.contains("seeds")) {
-    spec.seeds = {0};
+    spec.seeds = {kDefaultSeed};
   } else {
     const auto& seeds = root["seeds"];
     if (!seeds.is_array() || seeds.empty()) spec.fail("/seeds", "'seeds' expects a non-empty list of integers");

@@ -59,6 +59,9 @@ struct GridAxis {
              std::vector<std::string>& overrides) const;
 };
 
+// The seed of every run of a spec that lists none.
+inline constexpr int64_t kDefaultSeed = 0;
+
 struct ExperimentSpec {
   std::string name, description, file;
   std::map<std::string, std::string> base_files;  // model, data, train -> path (resolved)

@@ -7,6 +7,7 @@
 
 #include "core/context.hpp"
 #include "core/error.hpp"
+#include "eval/metric_catalogue.hpp"
 #include "model/build.hpp"
 #include "model/summary.hpp"
 #include "store/store.hpp"
@@ -19,10 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Scalars of the evaluator worth a metric row each; the per-class lists become
-// val.iou.<class>, the bookkeeping (pixels, counts) is left out.
-const std::set<std::string> kValScalars = {"pixel_acc", "mean_acc", "miou", "fwiou", "dice", "boundary_f",
-                                           "boundary_precision", "boundary_recall"};
+// The evaluator's scalars the metric catalogue lists get a metric row each; its
+// per-class entries become val.<name>.<class>; the bookkeeping (pixels, counts) is left out.
+const std::set<std::string> kValScalars = [] {
+  const auto names = stored_val_scalars();
+  return std::set<std::string>(names.begin(), names.end());
+}();
 
 void add_artifact_once(store::Store& s, const std::string& run, const std::string& kind, const std::string& path) {
   for (const auto& a : s.artifacts(run))
@@ -72,13 +75,17 @@ std::map<std::string, double> flatten_epoch_metrics(const nlohmann::json& record
     const auto& val = record["val"];
     for (const auto& [k, v] : val.items())
       if (kValScalars.count(k) && v.is_number()) out["val." + k] = v.get<double>();
-    if (val.contains("iou_per_class"))
-      for (size_t c = 0; c < val["iou_per_class"].size(); ++c) {
-        const auto& v = val["iou_per_class"][c];
+    for (const MetricInfo& m : metric_catalogue()) {
+      if (m.shape != MetricShape::per_class || !m.key.starts_with("val.")) continue;
+      const std::string list = std::string(m.key.substr(4)) + "_per_class";  // "val.iou" -> "iou_per_class"
+      if (!val.contains(list)) continue;
+      for (size_t c = 0; c < val[list].size(); ++c) {
+        const auto& v = val[list][c];
         if (!v.is_number()) continue;  // absent class: NaN stored as null
         const std::string name = c < class_names.size() ? class_names[c] : std::to_string(c);
-        out["val.iou." + name] = v.get<double>();
+        out[std::string(m.key) + "." + name] = v.get<double>();
       }
+    }
   }
   return out;
 }

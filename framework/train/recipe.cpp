@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/config_reader.hpp"
+#include "eval/metric_catalogue.hpp"
 
 namespace atrous {
 
@@ -79,8 +80,7 @@ void read_eval(const ConfigReader& r, EvalRecipe& e) {
 
 void read_checkpoint(const ConfigReader& r, CheckpointRecipe& c) {
   c.every = r.get_int("every", c.every, 1);
-  c.best_metric = r.get_choice("best_metric", c.best_metric,
-                               {"val.miou", "val.pixel_acc", "val.mean_acc", "val.dice", "val.boundary_f"});
+  c.best_metric = r.get_choice("best_metric", c.best_metric, checkpoint_metrics());
   r.finish();
 }
 

@@ -35,7 +35,8 @@ struct EvalRecipe {
 
 struct CheckpointRecipe {
   int64_t every = 1;                     // write last.safetensors every N epochs (and after the last)
-  std::string best_metric = "val.miou";  // best.safetensors maximises this metric
+  // best.safetensors maximises this metric: a `selects_checkpoint` entry of eval/metric_catalogue.hpp.
+  std::string best_metric = "val.miou";
 };
 
 struct Recipe {

@@ -79,6 +79,14 @@ TEST(Recipe, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(error_of("epochs: 3\n", {"optimizer.lr=0.1"}), "(no error)");
 }
 
+// The choices are the metric catalogue's selects_checkpoint entries (eval/metric_catalogue.hpp).
+TEST(Recipe, BestMetricIsOneOfTheCatalogues) {
+  EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.fwiou}\n"),
+            "r.yaml:2:14: 'checkpoint.best_metric' expects one of val.miou, val.pixel_acc, val.mean_acc, val.dice, "
+            "val.boundary_f, got \"val.fwiou\"");
+  EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.dice}\n"), "(no error)");
+}
+
 TEST(Recipe, ShippedRecipesLoad) {
   for (const char* name : {"default", "quick"}) {
     const Recipe r = load_recipe_file(std::string(ATROUS_SOURCE_DIR) + "/configs/train/" + name + ".yaml");
