@@ -11,13 +11,7 @@ namespace atrous {
 using namespace dnnl;
 
 Shape Add::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() >= 2, "add needs at least two inputs, got {}", inputs.size());
-  for (const auto& s : inputs)
-    if (!(s == inputs[0])) {
-      std::string list;
-      for (const auto& x : inputs) list += (list.empty() ? "" : ", ") + x.str();
-      check(false, "add: inputs must have the same shape, got {}", list);
-    }
+  expect_agreeing_inputs(inputs, 2, /*same_channels=*/true);
   return inputs[0];
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
+#include "nn/attr_error.hpp"
 #include "nn/dnnl_util.hpp"
 #include "nn/registry.hpp"
 
@@ -23,19 +24,11 @@ std::string dims_list_str(const std::vector<Dims>& s) {
 }  // namespace
 
 Shape Concat::bind(const std::vector<Shape>& inputs) {
-  check(!inputs.empty(), "concat needs at least one input");
-  Shape out{0, inputs[0].h, inputs[0].w};
+  expect_agreeing_inputs(inputs, 1, /*same_channels=*/false);
   CheckedInt channels = 0;
-  for (const auto& s : inputs) {
-    check(s.h == out.h && s.w == out.w, "concat: inputs must have the same height and width, got {}",
-          shapes_str(inputs));
-    channels += s.c;
-  }
-  if (!channels.ok())
-    throw Error(fmt::format("concat: the channel count of {} overflows 64-bit integers", shapes_str(inputs)),
-                Error::Kind::usage);
-  out.c = channels.value();
-  return out;
+  for (const auto& s : inputs) channels += s.c;
+  check_attr(channels.ok(), kInputsKey, "the channel count of {} overflows 64-bit integers", shapes_str(inputs));
+  return {channels.value(), inputs[0].h, inputs[0].w};
 }
 
 Dims Concat::output_dims(const std::vector<Dims>& inputs) const {

@@ -32,8 +32,7 @@ std::unique_ptr<Layer> create_layer(const std::string& type, const nlohmann::jso
       if (!known.empty()) known += ", ";
       known += t;
     }
-    throw Error(fmt::format("{}unknown layer type '{}' (known: {})", what.empty() ? "" : what + ": ", type, known),
-                Error::Kind::usage);
+    throw AttrError("type", fmt::format("unknown layer type '{}' (known: {})", type, known), what);
   }
   Attrs reader(attrs, what.empty() ? "layer (" + type + ")" : what);
   auto layer = it->second(reader);
