@@ -14,7 +14,12 @@ std::map<std::string, LayerFactory>& table() {
 }
 }  // namespace
 
-void register_layer(const std::string& type, LayerFactory factory) { table()[type] = std::move(factory); }
+void register_layer(const std::string& type, LayerFactory factory) {
+  // Two layers under one name is a programming error; replacing one silently would
+  // make the model language's meaning depend on static initialisation order.
+  if (!table().emplace(type, std::move(factory)).second)
+    throw Error(fmt::format("layer type '{}' is registered twice (ATROUS_REGISTER_LAYER)", type));
+}
 
 bool has_layer_type(const std::string& type) { return table().count(type) > 0; }
 
