@@ -1,9 +1,10 @@
 #pragma once
 // From a resolved model to an executable graph. Building is also the last stage
-// of validation: it checks what needs the layers or the shapes (attribute names
-// and types, sizes, channel/spatial agreement at concat and add, the dense and
-// classes promises) and reports every error at the YAML location of the layer
-// and key it concerns. Nothing runs: layers are created and bound to shapes only.
+// of validation: the layers check their attributes and inputs (names, types,
+// sizes, channel/spatial agreement at concat and add) and say which key is at
+// fault (AttrError, nn/attr_error.hpp); this file checks the dense and classes
+// promises, and reports every error at the YAML location of the layer and key it
+// concerns. Nothing runs: layers are created and bound to shapes only.
 #include "model/resolved.hpp"
 #include "nn/graph.hpp"
 

@@ -12,11 +12,11 @@ using namespace dnnl;
 
 Relu::Relu(const Attrs& a, bool leaky) : leaky_(leaky) {
   if (leaky_) slope_ = static_cast<float>(a.get_float("negative_slope", 0.01));
-  check(std::isfinite(slope_), "leaky_relu: negative_slope must be finite");
+  a.require(std::isfinite(slope_), "negative_slope", "must be finite");
 }
 
 Shape Relu::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "{} takes one input, got {}", type(), inputs.size());
+  expect_one_input(inputs);
   return inputs[0];
 }
 

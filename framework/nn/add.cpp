@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "nn/dnnl_util.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
@@ -11,13 +10,7 @@ namespace atrous {
 using namespace dnnl;
 
 Shape Add::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() >= 2, "add needs at least two inputs, got {}", inputs.size());
-  for (const auto& s : inputs)
-    if (!(s == inputs[0])) {
-      std::string list;
-      for (const auto& x : inputs) list += (list.empty() ? "" : ", ") + x.str();
-      check(false, "add: inputs must have the same shape, got {}", list);
-    }
+  expect_agreeing_inputs(inputs, 2, /*same_channels=*/true);
   return inputs[0];
 }
 
@@ -33,25 +26,12 @@ double Add::flops(const std::vector<Dims>& in) const {
 
 namespace {
 
-class AddKernel : public Kernel {
+// oneDNN's sum accepts sources in different layouts; it picks the output's.
+class AddKernel : public MultiSourceKernel<sum> {
  public:
-  explicit AddKernel(const std::vector<md_t>& in) : n_(in.size()) {
-    // oneDNN's sum accepts sources in different layouts; it picks the output's.
-    pd_ = sum::primitive_desc(std::vector<float>(n_, 1.f), in, cpu_engine());
-    prim_ = sum(pd_);
-    src_bufs_.resize(n_);
-    src_reorders_.resize(n_);
-    grad_reorders_.resize(n_);
-  }
-
-  md_t output_desc() const override { return pd_.dst_desc(); }
-
-  void forward(const Inputs& in, Tensor& out) override {
-    args_t args;
-    add_multiple_sources(args, in, pd_, src_bufs_, src_reorders_);
-    args[DNNL_ARG_DST] = out.memory();
-    execute(prim_, args);
-  }
+  explicit AddKernel(const std::vector<md_t>& in)
+      : MultiSourceKernel(in.size(), sum::primitive_desc(std::vector<float>(in.size(), 1.f), in, cpu_engine())),
+        grad_reorders_(in.size()) {}
 
   // d(sum)/d(input i) is the identity: each input gets grad_out in its own layout.
   void backward(const Inputs&, const Tensor&, const Tensor& grad_out,
@@ -66,11 +46,7 @@ class AddKernel : public Kernel {
   }
 
  private:
-  size_t n_;
-  sum::primitive_desc pd_;
-  sum prim_;
-  std::vector<Tensor> src_bufs_;
-  std::vector<CachedReorder> src_reorders_, grad_reorders_;
+  std::vector<CachedReorder> grad_reorders_;
 };
 
 }  // namespace

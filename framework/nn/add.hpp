@@ -1,11 +1,11 @@
 #pragma once
 // Elementwise sum of two or more inputs of the same shape (residual connections).
 #include "nn/attrs.hpp"
-#include "nn/layer.hpp"
+#include "nn/merge.hpp"
 
 namespace atrous {
 
-class Add : public Layer {
+class Add : public MergeLayer {
  public:
   explicit Add(const Attrs&) {}
   std::string type() const override { return "add"; }

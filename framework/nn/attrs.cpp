@@ -9,7 +9,7 @@ namespace atrous {
 
 Attrs::Attrs(const nlohmann::json& json, std::string what) : json_(json), what_(std::move(what)) {
   if (json_.is_null()) json_ = nlohmann::json::object();
-  if (!json_.is_object()) throw Error(fmt::format("{}: attributes must be a mapping", what_), Error::Kind::usage);
+  if (!json_.is_object()) throw AttrError("", "attributes must be a mapping", what_);
   read_.insert("type");
   read_.insert("name");
 }
@@ -21,13 +21,23 @@ bool Attrs::has(const std::string& key) const {
 
 const nlohmann::json& Attrs::at(const std::string& key) const {
   read_.insert(key);
-  if (!json_.contains(key)) throw Error(fmt::format("{}: missing key '{}'", what_, key), Error::Kind::usage);
+  if (!json_.contains(key)) reject(key, fmt::format("missing key '{}'", key));
   return json_.at(key);
 }
 
 void Attrs::fail(const std::string& key, const std::string& expected) const {
-  throw Error(fmt::format("{}: key '{}' expects {}, got {}", what_, key, expected, json_.at(key).dump()),
-              Error::Kind::usage);
+  reject(key, fmt::format("key '{}' expects {}, got {}", key, expected, json_.at(key).dump()));
+}
+
+void Attrs::reject(const std::string& key, const std::string& message) const {
+  throw AttrError(key, message, what_);
+}
+
+void Attrs::require(bool ok, const std::string& key, const std::string& requirement) const {
+  if (ok) return;
+  const bool written = json_.contains(key) && !json_.at(key).is_null();
+  reject(key, written ? fmt::format("'{}' {}, got {}", key, requirement, json_.at(key).dump())
+                      : fmt::format("'{}' {}", key, requirement));
 }
 
 int64_t Attrs::get_int(const std::string& key) const {
@@ -106,7 +116,7 @@ std::string Attrs::get_choice(const std::string& key, const std::string& fallbac
 void Attrs::finish() const {
   for (const auto& [key, value] : json_.items())
     if (!read_.count(key))
-      throw Error(fmt::format("{}: unknown key '{}'", what_, key), Error::Kind::usage);
+      reject(key, fmt::format("unknown key '{}'", key));
 }
 
 }  // namespace atrous

@@ -1,12 +1,16 @@
 #pragma once
 // Reads a layer's attributes from its resolved JSON config, with errors that say
 // which layer and key were wrong and what was expected. finish() rejects keys the
-// layer did not read, so a typo never passes silently.
+// layer did not read, so a typo never passes silently. Every error is an
+// AttrError carrying its key (nn/attr_error.hpp); layers reject values through
+// require() and reject() so that theirs carry it too.
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "nn/attr_error.hpp"
 
 namespace atrous {
 
@@ -28,6 +32,12 @@ class Attrs {
   // Marks keys that other code (graph builder) handles, so finish() accepts them.
   void ignore(const std::string& key) const { read_.insert(key); }
   void finish() const;
+
+  // A value the layer cannot use: throws AttrError(key, message) naming the layer.
+  [[noreturn]] void reject(const std::string& key, const std::string& message) const;
+  // Unless `ok`, rejects key with "'key' <requirement>, got <the value as written>"
+  // (without "got" when the key is absent and its default was rejected).
+  void require(bool ok, const std::string& key, const std::string& requirement) const;
 
  private:
   const nlohmann::json& at(const std::string& key) const;

@@ -13,12 +13,12 @@ BatchNorm::BatchNorm(const Attrs& a) {
   momentum_ = static_cast<float>(a.get_float("momentum", 0.1));
   eps_ = static_cast<float>(a.get_float("eps", 1e-5));
   affine_ = a.get_bool("affine", true);
-  check(momentum_ >= 0.f && momentum_ <= 1.f, "batchnorm: momentum must be in [0, 1], got {}", momentum_);
-  check(eps_ > 0.f, "batchnorm: eps must be positive, got {}", eps_);
+  a.require(momentum_ >= 0.f && momentum_ <= 1.f, "momentum", "must be in [0, 1]");
+  a.require(eps_ > 0.f, "eps", "must be positive");
 }
 
 Shape BatchNorm::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "batchnorm takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   channels_ = inputs[0].c;
   const Dims d{channels_};
   // Storage starts at the default initialisation (scale and variance 1), so an

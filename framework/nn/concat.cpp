@@ -2,7 +2,7 @@
 
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
-#include "nn/dnnl_util.hpp"
+#include "nn/attr_error.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
@@ -23,19 +23,11 @@ std::string dims_list_str(const std::vector<Dims>& s) {
 }  // namespace
 
 Shape Concat::bind(const std::vector<Shape>& inputs) {
-  check(!inputs.empty(), "concat needs at least one input");
-  Shape out{0, inputs[0].h, inputs[0].w};
+  expect_agreeing_inputs(inputs, 1, /*same_channels=*/false);
   CheckedInt channels = 0;
-  for (const auto& s : inputs) {
-    check(s.h == out.h && s.w == out.w, "concat: inputs must have the same height and width, got {}",
-          shapes_str(inputs));
-    channels += s.c;
-  }
-  if (!channels.ok())
-    throw Error(fmt::format("concat: the channel count of {} overflows 64-bit integers", shapes_str(inputs)),
-                Error::Kind::usage);
-  out.c = channels.value();
-  return out;
+  for (const auto& s : inputs) channels += s.c;
+  check_attr(channels.ok(), kInputsKey, "the channel count of {} overflows 64-bit integers", shapes_str(inputs));
+  return {channels.value(), inputs[0].h, inputs[0].w};
 }
 
 Dims Concat::output_dims(const std::vector<Dims>& inputs) const {
@@ -90,22 +82,11 @@ std::vector<Dims> dims_of(const std::vector<md_t>& mds) {
 // oneDNN 2.6 with dst `any` picks a blocked output only when every input starts
 // on a block boundary (3+5+16 blocked inputs give plain nchw), but the slicer
 // does not rely on it.
-class ConcatKernel : public Kernel {
+class ConcatKernel : public MultiSourceKernel<concat> {
  public:
   explicit ConcatKernel(const std::vector<md_t>& in)
-      : n_(in.size()), pd_(1, in, cpu_engine()), prim_(pd_), slicer_(dims_of(in), pd_.dst_desc()) {
-    src_bufs_.resize(n_);
-    src_reorders_.resize(n_);
-  }
-
-  md_t output_desc() const override { return pd_.dst_desc(); }
-
-  void forward(const Inputs& in, Tensor& out) override {
-    args_t args;
-    add_multiple_sources(args, in, pd_, src_bufs_, src_reorders_);
-    args[DNNL_ARG_DST] = out.memory();
-    execute(prim_, args);
-  }
+      : MultiSourceKernel(in.size(), concat::primitive_desc(1, in, cpu_engine())),
+        slicer_(dims_of(in), pd_.dst_desc()) {}
 
   // Each input's gradient is its channel slice of grad_out.
   void backward(const Inputs&, const Tensor&, const Tensor& grad_out,
@@ -114,12 +95,7 @@ class ConcatKernel : public Kernel {
   }
 
  private:
-  size_t n_;
-  concat::primitive_desc pd_;
-  concat prim_;
   ChannelSlicer slicer_;
-  std::vector<Tensor> src_bufs_;
-  std::vector<CachedReorder> src_reorders_;
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // Concatenation of one or more inputs of equal height and width along channels.
 #include "nn/attrs.hpp"
-#include "nn/layer.hpp"
+#include "nn/merge.hpp"
 
 namespace atrous {
 
@@ -24,7 +24,7 @@ class ChannelSlicer {
   std::vector<CachedReorder> to_part_;
 };
 
-class Concat : public Layer {
+class Concat : public MergeLayer {
  public:
   explicit Concat(const Attrs&) {}
   std::string type() const override { return "concat"; }

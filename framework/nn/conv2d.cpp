@@ -15,7 +15,7 @@ using namespace dnnl;
 int64_t ConvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
   const CheckedInt r = (CheckedInt(in) + CheckedInt(2) * p - CheckedInt(d) * (CheckedInt(k) - 1) - 1) / s + 1;
   if (!r.ok())
-    throw Error(fmt::format("conv: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+    throw Error(fmt::format("the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
                             "'padding' {}, 'dilation' {})",
                             in, k, s, p, d),
                 Error::Kind::usage);
@@ -27,15 +27,15 @@ ConvGeometry ConvGeometry::read(const Attrs& a, int64_t default_kernel) {
   std::tie(g.kh, g.kw) = a.get_pair("kernel", {default_kernel, default_kernel});
   std::tie(g.sh, g.sw) = a.get_pair("stride", {1, 1});
   std::tie(g.dh, g.dw) = a.get_pair("dilation", {1, 1});
-  check(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0 && g.dh > 0 && g.dw > 0,
-        "kernel, stride and dilation must be positive");
+  a.require(g.kh > 0 && g.kw > 0, "kernel", "must be positive");
+  a.require(g.sh > 0 && g.sw > 0, "stride", "must be positive");
+  a.require(g.dh > 0 && g.dw > 0, "dilation", "must be positive");
   const CheckedInt same_h = CheckedInt(g.dh) * (g.kh - 1) / 2, same_w = CheckedInt(g.dw) * (g.kw - 1) / 2;
   if (!same_h.ok() || !same_w.ok())
-    throw Error(fmt::format("conv: 'dilation' {}x{} times 'kernel' {}x{} overflows 64-bit integers", g.dh, g.dw,
-                            g.kh, g.kw),
-                Error::Kind::usage);
+    a.reject("dilation", fmt::format("'dilation' {}x{} times 'kernel' {}x{} overflows 64-bit integers", g.dh,
+                                     g.dw, g.kh, g.kw));
   std::tie(g.ph, g.pw) = a.get_pair("padding", {same_h.value(), same_w.value()});
-  check(g.ph >= 0 && g.pw >= 0, "padding must be non-negative");
+  a.require(g.ph >= 0 && g.pw >= 0, "padding", "must be non-negative");
   return g;
 }
 
@@ -45,20 +45,22 @@ Conv2d::Conv2d(const Attrs& a) {
   groups_ = a.get_int("groups", 1);
   with_bias_ = a.get_bool("bias", true);
   init_ = a.get_choice("init", "kaiming_normal", init::names());
-  check(out_ > 0, "conv: out must be positive, got {}", out_);
-  check(groups_ > 0 && out_ % groups_ == 0, "conv: out ({}) must be divisible by groups ({})", out_, groups_);
+  a.require(out_ > 0, "out", "must be positive");
+  a.require(groups_ > 0, "groups", "must be positive");
+  if (out_ % groups_ != 0)
+    a.reject("groups", fmt::format("'out' ({}) must be divisible by 'groups' ({})", out_, groups_));
 }
 
 Shape Conv2d::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "conv takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   in_ = inputs[0].c;
-  check(in_ % groups_ == 0, "conv: input channels ({}) must be divisible by groups ({})", in_, groups_);
+  check_attr(in_ % groups_ == 0, "groups", "input channels ({}) must be divisible by 'groups' ({})", in_, groups_);
   weight_ = std::make_unique<Param>("weight", Dims{out_, in_ / groups_, g_.kh, g_.kw}, Param::Role::weight);
   if (with_bias_) bias_ = std::make_unique<Param>("bias", Dims{out_}, Param::Role::bias);
   const int64_t ho = ConvGeometry::out_size(inputs[0].h, g_.kh, g_.sh, g_.ph, g_.dh);
   const int64_t wo = ConvGeometry::out_size(inputs[0].w, g_.kw, g_.sw, g_.pw, g_.dw);
-  check(ho > 0 && wo > 0, "conv: input {} is too small for kernel {}x{} dilation {}x{}", inputs[0].str(), g_.kh,
-        g_.kw, g_.dh, g_.dw);
+  check_attr(ho > 0 && wo > 0, "kernel", "input {} is too small for kernel {}x{} dilation {}x{}", inputs[0].str(),
+             g_.kh, g_.kw, g_.dh, g_.dw);
   return {out_, ho, wo};
 }
 

@@ -18,7 +18,7 @@ int64_t DeconvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, in
   const CheckedInt r =
       (CheckedInt(in) - 1) * s - CheckedInt(2) * p + CheckedInt(d) * (CheckedInt(k) - 1) + op + 1;
   if (!r.ok())
-    throw Error(fmt::format("deconv: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+    throw Error(fmt::format("the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
                             "'padding' {}, 'dilation' {})",
                             in, k, s, p, d),
                 Error::Kind::usage);
@@ -32,19 +32,18 @@ DeconvGeometry DeconvGeometry::read(const Attrs& a) {
   std::tie(g.ph, g.pw) = a.get_pair("padding", {0, 0});
   std::tie(g.oph, g.opw) = a.get_pair("output_padding", {0, 0});
   std::tie(g.dh, g.dw) = a.get_pair("dilation", {1, 1});
-  check(g.kh > 0 && g.kw > 0, "deconv: 'kernel' must be positive, got {}x{}", g.kh, g.kw);
-  check(g.sh > 0 && g.sw > 0, "deconv: 'stride' must be positive, got {}x{}", g.sh, g.sw);
-  check(g.dh > 0 && g.dw > 0, "deconv: 'dilation' must be positive, got {}x{}", g.dh, g.dw);
-  check(g.ph >= 0 && g.pw >= 0, "deconv: 'padding' must be non-negative, got {}x{}", g.ph, g.pw);
+  a.require(g.kh > 0 && g.kw > 0, "kernel", "must be positive");
+  a.require(g.sh > 0 && g.sw > 0, "stride", "must be positive");
+  a.require(g.dh > 0 && g.dw > 0, "dilation", "must be positive");
+  a.require(g.ph >= 0 && g.pw >= 0, "padding", "must be non-negative");
   // PyTorch's rule: the extra rows must fall inside one stride (or dilation) step.
-  check(g.oph >= 0 && g.opw >= 0 && g.oph < std::max(g.sh, g.dh) && g.opw < std::max(g.sw, g.dw),
-        "deconv: 'output_padding' ({}x{}) must be non-negative and smaller than stride or dilation", g.oph,
-        g.opw);
+  a.require(g.oph >= 0 && g.opw >= 0 && g.oph < std::max(g.sh, g.dh) && g.opw < std::max(g.sw, g.dw),
+            "output_padding", "must be non-negative and smaller than stride or dilation");
   // oneDNN sees output_padding as a right padding of p - op, which it accepts down
   // to 1 - stride (it needs each extra row to lie within one stride step).
-  check(g.oph - g.sh < g.ph && g.opw - g.sw < g.pw,  // p - op + s > 0, without overflow
-        "deconv: 'output_padding' ({}x{}) must be smaller than padding + stride ({}x{})", g.oph, g.opw, g.ph + g.sh,
-        g.pw + g.sw);
+  if (!(g.oph - g.sh < g.ph && g.opw - g.sw < g.pw))  // p - op + s > 0, without overflow
+    a.reject("output_padding", fmt::format("'output_padding' ({}x{}) must be smaller than padding + stride ({}x{})",
+                                           g.oph, g.opw, g.ph + g.sh, g.pw + g.sw));
   return g;
 }
 
@@ -54,19 +53,21 @@ Deconv2d::Deconv2d(const Attrs& a) {
   groups_ = a.get_int("groups", 1);
   with_bias_ = a.get_bool("bias", true);
   init_ = a.get_choice("init", "kaiming_normal", init::names());
-  check(out_ > 0, "deconv: 'out' must be positive, got {}", out_);
-  check(groups_ > 0 && out_ % groups_ == 0, "deconv: 'out' ({}) must be divisible by 'groups' ({})", out_, groups_);
+  a.require(out_ > 0, "out", "must be positive");
+  a.require(groups_ > 0, "groups", "must be positive");
+  if (out_ % groups_ != 0)
+    a.reject("groups", fmt::format("'out' ({}) must be divisible by 'groups' ({})", out_, groups_));
 }
 
 Shape Deconv2d::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "deconv takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   in_ = inputs[0].c;
-  check(in_ % groups_ == 0, "deconv: input channels ({}) must be divisible by 'groups' ({})", in_, groups_);
+  check_attr(in_ % groups_ == 0, "groups", "input channels ({}) must be divisible by 'groups' ({})", in_, groups_);
   weight_ = std::make_unique<Param>("weight", Dims{in_, out_ / groups_, g_.kh, g_.kw}, Param::Role::weight);
   if (with_bias_) bias_ = std::make_unique<Param>("bias", Dims{out_}, Param::Role::bias);
   const int64_t ho = DeconvGeometry::out_size(inputs[0].h, g_.kh, g_.sh, g_.ph, g_.oph, g_.dh);
   const int64_t wo = DeconvGeometry::out_size(inputs[0].w, g_.kw, g_.sw, g_.pw, g_.opw, g_.dw);
-  check(ho > 0 && wo > 0, "deconv: input {} is too small for padding {}x{}", inputs[0].str(), g_.ph, g_.pw);
+  check_attr(ho > 0 && wo > 0, "padding", "input {} is too small for padding {}x{}", inputs[0].str(), g_.ph, g_.pw);
   return {out_, ho, wo};
 }
 

@@ -19,16 +19,6 @@ dnnl::memory as_layout(const Tensor& t, const md_t& want, Tensor& buffer, Cached
 // The same for a memory that is not a Tensor (e.g. a gradient computed in a buffer).
 dnnl::memory as_layout(const dnnl::memory& m, const md_t& want, Tensor& buffer, CachedReorder& reorder);
 
-// Feeds N inputs to a multi-source primitive (sum, concat) in the layouts its
-// descriptor asks for, as DNNL_ARG_MULTIPLE_SRC + i.
-template <typename PrimitiveDesc>
-void add_multiple_sources(args_t& args, const std::vector<const Tensor*>& in, const PrimitiveDesc& pd,
-                          std::vector<Tensor>& buffers, std::vector<CachedReorder>& reorders) {
-  for (size_t i = 0; i < in.size(); ++i)
-    args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] =
-        as_layout(*in[i], pd.src_desc(static_cast<int>(i)), buffers[i], reorders[i]);
-}
-
 // Backward of a ReLU fused into a producer as a post-op: the gradient through
 // the rectifier, computed from the producer's (rectified) output. Valid for
 // negative slopes >= 0 (leaky ReLUs with negative slopes are not fused).

@@ -33,11 +33,11 @@ bool DropoutMask::keep(uint64_t index) const {
 
 Dropout::Dropout(const Attrs& a) {
   p_ = a.get_float("p", 0.5);
-  check(p_ >= 0.0 && p_ < 1.0, "dropout: p must be in [0, 1), got {}", p_);
+  a.require(p_ >= 0.0 && p_ < 1.0, "p", "must be in [0, 1)");
 }
 
 Shape Dropout::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "dropout takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   return inputs[0];
 }
 

@@ -7,7 +7,7 @@
 namespace atrous {
 
 Shape GlobalAvgPool::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "global_avgpool takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   return {inputs[0].c, 1, 1};
 }
 

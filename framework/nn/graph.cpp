@@ -8,6 +8,7 @@
 #include "core/checked_int.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
+#include "nn/attr_error.hpp"
 
 namespace atrous {
 
@@ -52,25 +53,31 @@ void Graph::add(const std::string& name, std::unique_ptr<Layer> layer, const std
   Node node;
   node.name = name;
   std::vector<Shape> shapes;
+  // Every usage error about the layer is an AttrError naming it, so that a model
+  // file can point at the key (model/build.cpp).
   const std::string who = fmt::format("layer '{}' ({})", name, layer->type());
   for (const auto& in : inputs) {
+    if (!has_tensor(in)) throw AttrError(kInputsKey, fmt::format("unknown tensor '{}'", in), who);
     const int id = tensor_id(in, who);
-    check(std::find(node.inputs.begin(), node.inputs.end(), id) == node.inputs.end(),
-          "{}: tensor '{}' is used twice as an input", who, in);
+    if (std::find(node.inputs.begin(), node.inputs.end(), id) != node.inputs.end())
+      throw AttrError(kInputsKey, fmt::format("tensor '{}' is used twice as an input", in), who);
     node.inputs.push_back(id);
     shapes.push_back(tensor_shapes_[id]);
   }
   layer->set_name(name);
+  layer->set_input_names(inputs);
   Shape out;
   try {
     out = layer->bind(shapes);
-  } catch (const Error& e) {
+  } catch (const AttrError& e) {
+    throw e.in_layer(who);
+  } catch (const Error& e) {  // e.g. a size formula that overflows: about the layer as a whole
+    if (e.kind() == Error::Kind::usage) throw AttrError("", e.what(), who);
     throw Error(fmt::format("{}: {}", who, e.what()), e.kind());
   }
   // A tensor must be addressable: anything larger is a size that wrapped or was never meant.
   if (!checked_product({out.c, out.h, out.w}).ok())
-    throw Error(fmt::format("{}: output {} has more than 2^63 elements per sample", who, out.str()),
-                Error::Kind::usage);
+    throw AttrError("", fmt::format("output {} has more than 2^63 elements per sample", out.str()), who);
   for (int id : node.inputs) consumers_[id]++;
   tensor_names_.push_back(name);
   tensor_shapes_.push_back(out);

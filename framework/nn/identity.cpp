@@ -9,7 +9,7 @@
 namespace atrous {
 
 Shape Identity::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "identity takes one input, got {}", inputs.size());
+  expect_one_input(inputs);
   return inputs[0];
 }
 

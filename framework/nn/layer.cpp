@@ -4,6 +4,7 @@
 
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
+#include "nn/attr_error.hpp"
 
 namespace atrous {
 
@@ -21,6 +22,14 @@ Param::Param(std::string n, Dims d, Role r, float fill) : name(std::move(n)), di
 void Param::allocate() {
   if (value.size() != count_) value.assign(count_, fill_);
   if (grad.size() != count_) grad.assign(count_, 0.f);
+}
+
+std::string Layer::input_label(size_t i) const {
+  return i < input_names_.size() ? "'" + input_names_[i] + "'" : fmt::format("#{}", i);
+}
+
+void Layer::expect_one_input(const std::vector<Shape>& inputs) const {
+  check_attr(inputs.size() == 1, kInputsKey, "takes one input, got {}", inputs.size());
 }
 
 }  // namespace atrous

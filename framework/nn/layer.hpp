@@ -100,9 +100,19 @@ class Layer {
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
+  // The names of the tensors the layer reads, set by the graph before bind() so
+  // that errors about the inputs can name them.
+  void set_input_names(std::vector<std::string> names) { input_names_ = std::move(names); }
+
+ protected:
+  // Input i as bind()'s errors name it: 'a' when the graph named it, else #i.
+  std::string input_label(size_t i) const;
+  // For bind(): an AttrError at the inputs ("from") unless there is exactly one.
+  void expect_one_input(const std::vector<Shape>& inputs) const;
 
  private:
   std::string name_;
+  std::vector<std::string> input_names_;
 };
 
 }  // namespace atrous

@@ -74,7 +74,7 @@ class PoolKernel : public Kernel {
 int64_t PoolSpec::out_size(int64_t in, int64_t k, int64_t s, int64_t p) {
   const CheckedInt r = (CheckedInt(in) + CheckedInt(2) * p - k) / s + 1;
   if (!r.ok())
-    throw Error(fmt::format("pooling: the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
+    throw Error(fmt::format("the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
                             "'padding' {})",
                             in, k, s, p),
                 Error::Kind::usage);
@@ -86,7 +86,6 @@ std::unique_ptr<Kernel> make_pool_kernel(const PoolSpec& spec, const md_t& input
 }
 
 Pool2d::Pool2d(const Attrs& a, bool max) : max_(max) {
-  const char* t = max ? "maxpool" : "avgpool";
   std::tie(spec_.kh, spec_.kw) = a.get_pair("kernel");
   std::tie(spec_.sh, spec_.sw) = a.get_pair("stride", {spec_.kh, spec_.kw});
   std::tie(spec_.ph, spec_.pw) = a.get_pair("padding", {0, 0});
@@ -96,16 +95,15 @@ Pool2d::Pool2d(const Attrs& a, bool max) : max_(max) {
     spec_.alg = a.get_bool("count_include_pad", true) ? algorithm::pooling_avg_include_padding
                                                      : algorithm::pooling_avg_exclude_padding;
   }
-  check(spec_.kh > 0 && spec_.kw > 0, "{}: 'kernel' must be positive, got {}x{}", t, spec_.kh, spec_.kw);
-  check(spec_.sh > 0 && spec_.sw > 0, "{}: 'stride' must be positive, got {}x{}", t, spec_.sh, spec_.sw);
+  a.require(spec_.kh > 0 && spec_.kw > 0, "kernel", "must be positive");
+  a.require(spec_.sh > 0 && spec_.sw > 0, "stride", "must be positive");
   // PyTorch's rule; a larger padding would give windows lying wholly in the padding.
-  check(spec_.ph >= 0 && spec_.pw >= 0 && spec_.ph <= spec_.kh / 2 && spec_.pw <= spec_.kw / 2,
-        "{}: 'padding' ({}x{}) must be non-negative and at most half the kernel ({}x{})", t, spec_.ph, spec_.pw,
-        spec_.kh, spec_.kw);
+  a.require(spec_.ph >= 0 && spec_.pw >= 0 && spec_.ph <= spec_.kh / 2 && spec_.pw <= spec_.kw / 2, "padding",
+            fmt::format("must be non-negative and at most half the kernel ({}x{})", spec_.kh, spec_.kw));
 }
 
 Shape Pool2d::bind(const std::vector<Shape>& inputs) {
-  check(inputs.size() == 1, "{} takes one input, got {}", type(), inputs.size());
+  expect_one_input(inputs);
   const Dims y = output_dims({{1, inputs[0].c, inputs[0].h, inputs[0].w}});
   return {y[1], y[2], y[3]};
 }
@@ -113,8 +111,8 @@ Shape Pool2d::bind(const std::vector<Shape>& inputs) {
 Dims Pool2d::output_dims(const std::vector<Dims>& in) const {
   const Dims& x = in[0];
   // Padding is at most half the kernel, so in + 2p - k cannot overflow for a positive input.
-  check(x[2] - spec_.kh + 2 * spec_.ph >= 0 && x[3] - spec_.kw + 2 * spec_.pw >= 0,
-        "{}: input {} is smaller than the kernel {}x{}", type(), dims_str(x), spec_.kh, spec_.kw);
+  check_attr(x[2] - spec_.kh + 2 * spec_.ph >= 0 && x[3] - spec_.kw + 2 * spec_.pw >= 0, "kernel",
+             "input {} is smaller than the kernel {}x{}", dims_str(x), spec_.kh, spec_.kw);
   return {x[0], x[1], PoolSpec::out_size(x[2], spec_.kh, spec_.sh, spec_.ph),
           PoolSpec::out_size(x[3], spec_.kw, spec_.sw, spec_.pw)};
 }

@@ -14,7 +14,12 @@ std::map<std::string, LayerFactory>& table() {
 }
 }  // namespace
 
-void register_layer(const std::string& type, LayerFactory factory) { table()[type] = std::move(factory); }
+void register_layer(const std::string& type, LayerFactory factory) {
+  // Two layers under one name is a programming error; replacing one silently would
+  // make the model language's meaning depend on static initialisation order.
+  if (!table().emplace(type, std::move(factory)).second)
+    throw Error(fmt::format("layer type '{}' is registered twice (ATROUS_REGISTER_LAYER)", type));
+}
 
 bool has_layer_type(const std::string& type) { return table().count(type) > 0; }
 
@@ -32,8 +37,7 @@ std::unique_ptr<Layer> create_layer(const std::string& type, const nlohmann::jso
       if (!known.empty()) known += ", ";
       known += t;
     }
-    throw Error(fmt::format("{}unknown layer type '{}' (known: {})", what.empty() ? "" : what + ": ", type, known),
-                Error::Kind::usage);
+    throw AttrError("type", fmt::format("unknown layer type '{}' (known: {})", type, known), what);
   }
   Attrs reader(attrs, what.empty() ? "layer (" + type + ")" : what);
   auto layer = it->second(reader);

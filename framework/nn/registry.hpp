@@ -15,8 +15,11 @@ namespace atrous {
 
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Attrs&)>;
 
+// Registering a type name twice throws (at static initialisation: the program
+// stops with the message), as it is a programming error.
 void register_layer(const std::string& type, LayerFactory factory);
 // Creates a layer; `what` names it in error messages (e.g. "layer 'ctx3' (conv)").
+// Configuration errors are AttrErrors (nn/attr_error.hpp) carrying their key.
 std::unique_ptr<Layer> create_layer(const std::string& type, const nlohmann::json& attrs,
                                     const std::string& what = "");
 std::vector<std::string> layer_types();

@@ -17,26 +17,27 @@ using namespace dnnl;
 Resize::Resize(const Attrs& a) {
   mode_ = a.get_choice("mode", "bilinear", {"bilinear", "nearest"}) == "bilinear" ? Mode::bilinear : Mode::nearest;
   align_corners_ = a.get_bool("align_corners", false);
-  check(!(align_corners_ && mode_ == Mode::nearest), "resize: 'align_corners' applies to mode bilinear only");
+  if (align_corners_ && mode_ == Mode::nearest)
+    a.reject("align_corners", "'align_corners' applies to mode bilinear only");
   if (a.has("size")) {
     size_ = a.get_pair("size");
-    check(size_->first > 0 && size_->second > 0, "resize: 'size' must be positive, got {}x{}", size_->first,
-          size_->second);
+    a.require(size_->first > 0 && size_->second > 0, "size", "must be positive");
   }
   if (a.has("scale")) {
     scale_ = a.get_float("scale", 1.0);
-    check(*scale_ > 0 && std::isfinite(*scale_), "resize: 'scale' must be positive, got {}", *scale_);
+    a.require(*scale_ > 0 && std::isfinite(*scale_), "scale", "must be positive");
   }
-  check(!(size_ && scale_), "resize: give either 'size' or 'scale', not both");
+  if (size_ && scale_) a.reject("scale", "give either 'size' or 'scale', not both");
 }
 
 Shape Resize::bind(const std::vector<Shape>& inputs) {
   if (size_ || scale_)
-    check(inputs.size() == 1, "resize with '{}' takes one input, got {}", size_ ? "size" : "scale", inputs.size());
+    check_attr(inputs.size() == 1, kInputsKey, "with '{}' it takes one input, got {}", size_ ? "size" : "scale",
+               inputs.size());
   else
-    check(inputs.size() == 2,
-          "resize needs 'size', 'scale' or a second input whose height and width it takes; got {} input(s)",
-          inputs.size());
+    check_attr(inputs.size() == 2, kInputsKey,
+               "needs 'size', 'scale' or a second input whose height and width it takes; got {} input(s)",
+               inputs.size());
   std::vector<Dims> dims;
   for (const auto& s : inputs) dims.push_back({1, s.c, s.h, s.w});
   const Dims y = output_dims(dims);
@@ -49,11 +50,9 @@ Dims Resize::output_dims(const std::vector<Dims>& in) const {
   if (scale_) {
     const double h = std::floor(static_cast<double>(x[2]) * *scale_);
     const double w = std::floor(static_cast<double>(x[3]) * *scale_);
-    check(h > 0 && w > 0, "resize: 'scale' {} makes input {} empty", *scale_, dims_str(x));
+    check_attr(h > 0 && w > 0, "scale", "'scale' {} makes input {} empty", *scale_, dims_str(x));
     // 2^63 itself is not an int64 (and converting it would be undefined).
-    if (!(h < 0x1p63 && w < 0x1p63))
-      throw Error(fmt::format("resize: 'scale' {} makes input {} larger than 2^63", *scale_, dims_str(x)),
-                  Error::Kind::usage);
+    check_attr(h < 0x1p63 && w < 0x1p63, "scale", "'scale' {} makes input {} larger than 2^63", *scale_, dims_str(x));
     return {x[0], x[1], static_cast<int64_t>(h), static_cast<int64_t>(w)};
   }
   return {x[0], x[1], in[1][2], in[1][3]};

@@ -54,6 +54,19 @@ TEST(CliModel, CheckReportsTheLocationAndExitsTwo) {
   EXPECT_NE(s.out.find("no parameter or key 'nosuch'"), std::string::npos) << s.out;
 }
 
+// An error only the layer can see (its groups against its input's channels) is a
+// configuration error like any other: exit 2, one line, at the key.
+TEST(CliModel, ALayersOwnCheckIsLocatedAtItsKey) {
+  testing::TempDir dir("cli_groups");
+  const std::string bad = dir.write("groups.yaml",
+                                    "name: g\ninput: {channels: 3, height: 16, width: 16}\nlayers:\n"
+                                    "  - type: conv\n    out: 4\n    groups: 2\n");
+  const Outcome r = run("model check " + bad, true);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(r.out,
+            "error: " + bad + ":6:5: layer 'conv0' (conv): input channels (3) must be divisible by 'groups' (2)\n");
+}
+
 TEST(CliModel, ShowPrintsTable1) {
   const Outcome r = run("model show " + testing::zoo_model("context_basic"));
   ASSERT_EQ(r.code, 0) << r.out;

@@ -133,6 +133,50 @@ TEST(ModelValidation, NonPositiveSizes) {
                "'repeat' must be at least 1");
 }
 
+// Every layer type's own checks, at the file:line:column of the key they reject
+// (the layers say which key: nn/attr_error.hpp). Errors only a layer can see
+// (shapes against attributes, inputs) included.
+TEST(ModelValidation, LayerErrorsAreAtTheirKey) {
+  const struct {
+    std::string layers, where, text;
+  } cases[] = {
+      {"  - type: conv\n    out: 4\n    groups: 2\n", "m.yaml:6:5",
+       "layer 'conv0' (conv): input channels (3) must be divisible by 'groups' (2)"},
+      {"  - type: conv\n    out: 6\n    groups: 4\n", "m.yaml:6:5", "'out' (6) must be divisible by 'groups' (4)"},
+      {"  - type: conv\n    out: 2\n    dilation: [1, 0]\n", "m.yaml:6:5", "'dilation' must be positive, got [1,0]"},
+      {"  - type: conv\n    out: 2\n    from: [input, input]\n", "m.yaml:6:5",
+       "layer 'conv0' (conv): tensor 'input' is used twice as an input"},
+      {"  - name: a\n    type: relu\n  - type: conv\n    out: 2\n    from: [a, input]\n", "m.yaml:8:5",
+       "layer 'conv1' (conv): takes one input, got 2"},
+      {"  - type: deconv\n    out: 4\n    kernel: 3\n    stride: 2\n    output_padding: 2\n", "m.yaml:8:5",
+       "'output_padding' must be non-negative and smaller than stride or dilation, got 2"},
+      {"  - type: deconv\n    out: 2\n    kernel: 1\n    padding: 8\n", "m.yaml:7:5",
+       "layer 'deconv0' (deconv): input 3x16x16 is too small for padding 8x8"},
+      {"  - type: avgpool\n    kernel: 3\n    stride: 0\n", "m.yaml:6:5", "'stride' must be positive, got 0"},
+      {"  - type: maxpool\n    kernel: 17\n", "m.yaml:5:5",
+       "layer 'maxpool0' (maxpool): input 1x3x16x16 is smaller than the kernel 17x17"},
+      {"  - type: maxpool\n    kernel: 2\n    padding: 2\n", "m.yaml:6:5",
+       "'padding' must be non-negative and at most half the kernel (2x2), got 2"},
+      {"  - type: batchnorm\n    momentum: 1.5\n", "m.yaml:5:5",
+       "layer 'batchnorm0' (batchnorm): 'momentum' must be in [0, 1], got 1.5"},
+      {"  - type: dropout\n    p: 1.0\n", "m.yaml:5:5", "layer 'dropout0' (dropout): 'p' must be in [0, 1), got 1.0"},
+      {"  - type: leaky_relu\n    negative_slope: 1.0e+300\n", "m.yaml:5:5", "'negative_slope' must be finite"},
+      {"  - type: resize\n    size: [0, 4]\n", "m.yaml:5:5", "'size' must be positive, got [0,4]"},
+      {"  - type: resize\n    scale: 0.01\n", "m.yaml:5:5", "'scale' 0.01 makes input 1x3x16x16 empty"},
+      {"  - type: resize\n    mode: nearest\n    align_corners: true\n", "m.yaml:6:5",
+       "'align_corners' applies to mode bilinear only"},
+      {"  - type: relu\n    negative_slope: 0.1\n", "m.yaml:5:5", "layer 'relu0' (relu): unknown key 'negative_slope'"},
+      {"  - type: identity\n    p: 0.5\n", "m.yaml:5:5", "unknown key 'p'"},
+      {"  - type: global_avgpool\n    kernel: 2\n", "m.yaml:5:5", "unknown key 'kernel'"},
+      {"  - type: relu\n  - type: add\n    scale: 2\n    from: [input, relu0]\n", "m.yaml:6:5", "unknown key 'scale'"},
+      {"  - name: a\n    type: conv\n    out: 3\n    stride: 2\n  - type: add\n    from: [input, a]\n",
+       "m.yaml:9:5",
+       "layer 'add1' (add): spatial mismatch: input 'input' is 3x16x16 but 'a' is 3x8x8 (height and width must agree)"},
+      {"  - type: concat\n    axis: 1\n", "m.yaml:5:5", "layer 'concat0' (concat): unknown key 'axis'"},
+  };
+  for (const auto& c : cases) EXPECT_ERROR(model_error(with_header(c.layers)), c.where, c.text);
+}
+
 TEST(ModelValidation, DenseOutputMustKeepTheResolution) {
   EXPECT_ERROR(model_error("dense: true\n" + with_header("  - type: maxpool\n    kernel: 2\n")), "m.yaml:1:1",
                "declared dense but its output 'maxpool0' is 3x8x8 for a 3x16x16 input");
