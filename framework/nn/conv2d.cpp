@@ -4,13 +4,10 @@
 
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
-#include "nn/dnnl_util.hpp"
 #include "nn/init.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
-
-using namespace dnnl;
 
 int64_t ConvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
   const CheckedInt r = (CheckedInt(in) + CheckedInt(2) * p - CheckedInt(d) * (CheckedInt(k) - 1) - 1) / s + 1;
@@ -70,12 +67,6 @@ Dims Conv2d::output_dims(const std::vector<Dims>& in) const {
           ConvGeometry::out_size(x[3], g_.kw, g_.sw, g_.pw, g_.dw)};
 }
 
-std::vector<Param*> Conv2d::params() {
-  std::vector<Param*> p{weight_.get()};
-  if (bias_) p.push_back(bias_.get());
-  return p;
-}
-
 void Conv2d::init(Rng& rng) {
   const int64_t fan_in = (in_ / groups_) * g_.kh * g_.kw;
   const int64_t fan_out = (out_ / groups_) * g_.kh * g_.kw;
@@ -90,146 +81,8 @@ double Conv2d::flops(const std::vector<Dims>& in) const {
          static_cast<double>(in_ / groups_) * static_cast<double>(g_.kh) * static_cast<double>(g_.kw);
 }
 
-bool Conv2d::fuse_relu(float negative_slope) {
-  if (relu_) return false;
-  relu_ = true;
-  relu_slope_ = negative_slope;
-  return true;
-}
-
-md_t Conv2d::weight_desc(tag t) const {
-  if (groups_ == 1) return md_t({out_, in_, g_.kh, g_.kw}, memory::data_type::f32, t == tag::any ? t : tag::oihw);
-  return md_t({groups_, out_ / groups_, in_ / groups_, g_.kh, g_.kw}, memory::data_type::f32,
-              t == tag::any ? t : tag::goihw);
-}
-
-namespace {
-
-class ConvKernel : public Kernel {
- public:
-  ConvKernel(Conv2d& layer, const md_t& in, bool training) : L(layer), in_md(in) {
-    const auto& g = L.geometry();
-    const Dims x = in.dims();
-    const Dims y = L.output_dims({x});
-    strides = {g.sh, g.sw};
-    dilates = {g.dh - 1, g.dw - 1};
-    pad = {g.ph, g.pw};
-    src_any = any_desc(x);
-    dst_any = any_desc(y);
-    bias_md = md_t({L.out_channels()}, memory::data_type::f32, tag::a);
-    primitive_attr attr;
-    if (L.relu_fused()) {
-      post_ops ops;
-      ops.append_eltwise(1.f, algorithm::eltwise_relu, L.relu_slope(), 0.f);
-      attr.set_post_ops(ops);
-    }
-    // Always a training descriptor: inference-mode kernels must still give input
-    // gradients (effective receptive fields), and both pick the same implementation.
-    (void)training;
-    auto desc = L.has_bias()
-                    ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any,
-                                                L.weight_desc(tag::any), bias_md, dst_any, strides, dilates, pad, pad)
-                    : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src_any,
-                                                L.weight_desc(tag::any), dst_any, strides, dilates, pad, pad);
-    fwd_pd = convolution_forward::primitive_desc(desc, attr, cpu_engine());
-    fwd = convolution_forward(fwd_pd);
-  }
-
-  md_t output_desc() const override { return fwd_pd.dst_desc(); }
-  // Note: oneDNN 2.6 runs large-padding convs (dilation 8+ at 32-64 channels) on
-  // gemm in plain nchw. Padding explicitly to stay on the JIT kernels was tried
-  // and measured: no gain (gemm matches the JIT here), so it is not done.
-  std::string implementation() const override { return fwd_pd.impl_info_str(); }
-
-  void forward(const Inputs& in, Tensor& out) override {
-    args_t args;
-    args[DNNL_ARG_SRC] = as_layout(*in[0], fwd_pd.src_desc(), src_buf, src_reorder);
-    args[DNNL_ARG_WEIGHTS] = fwd_weights.get(L.weight().value.data(), L.weight_desc(tag::oihw), fwd_pd.weights_desc());
-    if (L.has_bias()) args[DNNL_ARG_BIAS] = dnnl::memory(bias_md, cpu_engine(), L.bias()->value.data());
-    args[DNNL_ARG_DST] = out.memory();
-    execute(fwd, args);
-  }
-
-  void backward(const Inputs& in, const Tensor& out, const Tensor& grad_out,
-                const std::vector<Tensor*>& grad_in) override {
-    ensure_backward();
-    dnnl::memory diff_dst = grad_out.memory();
-    if (L.relu_fused()) {
-      diff_dst = relu_bwd(out, grad_out);
-    }
-    // Weights gradient.
-    {
-      args_t args;
-      // Reuse the forward pass's reordered input when the layouts agree.
-      args[DNNL_ARG_SRC] = (!src_buf.empty() && src_buf.desc() == bwd_w_pd.src_desc() &&
-                            in[0]->desc() != bwd_w_pd.src_desc())
-                               ? src_buf.memory()
-                               : as_layout(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
-      args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_w_pd.diff_dst_desc(), dd_w_buf, dd_w_reorder);
-      const md_t plain_w = L.weight_desc(tag::oihw);
-      const bool direct = bwd_w_pd.diff_weights_desc() == plain_w;
-      dnnl::memory dw = direct ? dnnl::memory(plain_w, cpu_engine(), L.weight().grad.data())
-                               : (dw_buf.ensure(bwd_w_pd.diff_weights_desc()), dw_buf.memory());
-      args[DNNL_ARG_DIFF_WEIGHTS] = dw;
-      if (L.has_bias()) args[DNNL_ARG_DIFF_BIAS] = dnnl::memory(bias_md, cpu_engine(), L.bias()->grad.data());
-      execute(bwd_w, args);
-      if (!direct) dw_out.put(dw, L.weight().grad.data(), plain_w);
-    }
-    // Input gradient.
-    if (grad_in[0]) {
-      args_t args;
-      args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_d_pd.diff_dst_desc(), dd_d_buf, dd_d_reorder);
-      args[DNNL_ARG_WEIGHTS] =
-          bwd_d_pd.weights_desc() == fwd_pd.weights_desc()
-              ? fwd_weights.get(L.weight().value.data(), L.weight_desc(tag::oihw), fwd_pd.weights_desc())
-              : bwd_weights.get(L.weight().value.data(), L.weight_desc(tag::oihw), bwd_d_pd.weights_desc());
-      const bool direct = bwd_d_pd.diff_src_desc() == grad_in[0]->desc();
-      dnnl::memory ds = direct ? grad_in[0]->memory() : (ds_buf.ensure(bwd_d_pd.diff_src_desc()), ds_buf.memory());
-      args[DNNL_ARG_DIFF_SRC] = ds;
-      execute(bwd_d, args);
-      if (!direct) ds_reorder(ds, grad_in[0]->memory());
-    }
-  }
-
- private:
-  void ensure_backward() {
-    if (bwd_ready) return;
-    auto bd = convolution_backward_data::desc(algorithm::convolution_direct, src_any, L.weight_desc(tag::any),
-                                              dst_any, strides, dilates, pad, pad);
-    bwd_d_pd = convolution_backward_data::primitive_desc(bd, cpu_engine(), fwd_pd);
-    bwd_d = convolution_backward_data(bwd_d_pd);
-    auto bw = L.has_bias() ? convolution_backward_weights::desc(algorithm::convolution_direct, src_any,
-                                                                L.weight_desc(tag::any), bias_md, dst_any, strides,
-                                                                dilates, pad, pad)
-                           : convolution_backward_weights::desc(algorithm::convolution_direct, src_any,
-                                                                L.weight_desc(tag::any), dst_any, strides, dilates,
-                                                                pad, pad);
-    bwd_w_pd = convolution_backward_weights::primitive_desc(bw, cpu_engine(), fwd_pd);
-    bwd_w = convolution_backward_weights(bwd_w_pd);
-    if (L.relu_fused()) relu_bwd.init(fwd_pd.dst_desc(), L.relu_slope());
-    bwd_ready = true;
-  }
-
-  Conv2d& L;
-  md_t in_md, src_any, dst_any, bias_md;
-  memory::dims strides, dilates, pad;
-  convolution_forward::primitive_desc fwd_pd;
-  convolution_forward fwd;
-  bool bwd_ready = false;
-  convolution_backward_data::primitive_desc bwd_d_pd;
-  convolution_backward_data bwd_d;
-  convolution_backward_weights::primitive_desc bwd_w_pd;
-  convolution_backward_weights bwd_w;
-  FusedReluBackward relu_bwd;
-  Tensor src_buf, src_w_buf, dd_w_buf, dd_d_buf, dw_buf, ds_buf;
-  CachedReorder src_reorder, src_w_reorder, dd_w_reorder, dd_d_reorder, ds_reorder;
-  ParamView fwd_weights, bwd_weights, dw_out;
-};
-
-}  // namespace
-
-std::unique_ptr<Kernel> Conv2d::make_kernel(const std::vector<md_t>& inputs, bool training) {
-  return std::make_unique<ConvKernel>(*this, inputs[0], training);
+ConvWindow Conv2d::window() const {
+  return {g_.kh, g_.kw, {g_.sh, g_.sw}, {g_.dh - 1, g_.dw - 1}, {g_.ph, g_.pw}, {g_.ph, g_.pw}};
 }
 
 ATROUS_REGISTER_LAYER("conv", [](const Attrs& a) { return std::make_unique<Conv2d>(a); });

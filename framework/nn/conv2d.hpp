@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "nn/attrs.hpp"
-#include "nn/layer.hpp"
+#include "nn/conv_like_layer.hpp"
 
 namespace atrous {
 
@@ -17,38 +17,21 @@ struct ConvGeometry {
   static ConvGeometry read(const Attrs& a, int64_t default_kernel);
 };
 
-class Conv2d : public Layer {
+class Conv2d : public ConvLikeLayer {
  public:
   explicit Conv2d(const Attrs& a);
   std::string type() const override { return "conv"; }
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override;
-  std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
-  std::vector<Param*> params() override;
   void init(Rng& rng) override;
   double flops(const std::vector<Dims>& inputs) const override;
-  bool fuse_relu(float negative_slope) override;
+  ConvFamily family() const override { return ConvFamily::convolution; }
+  ConvWindow window() const override;
 
   const ConvGeometry& geometry() const { return g_; }
-  int64_t in_channels() const { return in_; }
-  int64_t out_channels() const { return out_; }
-  int64_t groups() const { return groups_; }
-  bool has_bias() const { return bias_ != nullptr; }
-  bool relu_fused() const { return relu_; }
-  float relu_slope() const { return relu_slope_; }
-  Param& weight() { return *weight_; }
-  Param* bias() { return bias_.get(); }
-  // Weight descriptor in the primitive's view: oihw, or goihw when grouped.
-  md_t weight_desc(tag t) const;
 
  private:
   ConvGeometry g_;
-  int64_t out_ = 0, in_ = 0, groups_ = 1;
-  bool with_bias_ = true;
-  std::string init_;
-  bool relu_ = false;
-  float relu_slope_ = 0.f;
-  std::unique_ptr<Param> weight_, bias_;
 };
 
 }  // namespace atrous

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "nn/attrs.hpp"
-#include "nn/layer.hpp"
+#include "nn/conv_like_layer.hpp"
 
 namespace atrous {
 
@@ -18,40 +18,21 @@ struct DeconvGeometry {
   static DeconvGeometry read(const Attrs& a);
 };
 
-class Deconv2d : public Layer {
+class Deconv2d : public ConvLikeLayer {
  public:
   explicit Deconv2d(const Attrs& a);
   std::string type() const override { return "deconv"; }
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override;
-  std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
-  std::vector<Param*> params() override;
   void init(Rng& rng) override;
   double flops(const std::vector<Dims>& inputs) const override;
-  bool fuse_relu(float negative_slope) override;
+  ConvFamily family() const override { return ConvFamily::deconvolution; }
+  ConvWindow window() const override;
 
   const DeconvGeometry& geometry() const { return g_; }
-  int64_t in_channels() const { return in_; }
-  int64_t out_channels() const { return out_; }
-  int64_t groups() const { return groups_; }
-  bool has_bias() const { return bias_ != nullptr; }
-  bool relu_fused() const { return relu_; }
-  float relu_slope() const { return relu_slope_; }
-  Param& weight() { return *weight_; }
-  Param* bias() { return bias_.get(); }
-  // Weight descriptor in oneDNN's logical view, {O, I, kh, kw} or {G, O/G, I/G, kh, kw}.
-  // With tag::any the primitive chooses; otherwise it describes our plain PyTorch
-  // layout [I, O/G, kh, kw], which is oneDNN's iohw / giohw.
-  md_t weight_desc(tag t) const;
 
  private:
   DeconvGeometry g_;
-  int64_t out_ = 0, in_ = 0, groups_ = 1;
-  bool with_bias_ = true;
-  std::string init_;
-  bool relu_ = false;
-  float relu_slope_ = 0.f;
-  std::unique_ptr<Param> weight_, bias_;
 };
 
 }  // namespace atrous

@@ -1,0 +1,53 @@
+#pragma once
+// The half that a convolution (conv2d) and a transposed convolution (deconv2d)
+// share as layers: channel counts, groups, the weight and optional bias, the fused
+// ReLU, and their one kernel (nn/conv_like_kernel.hpp). Each subclass keeps what
+// differs: its attributes, output-size formula, weight shape and initialisation,
+// and says which oneDNN primitive family it is and what window it slides.
+#include <memory>
+#include <string>
+
+#include "nn/layer.hpp"
+
+namespace atrous {
+
+// The oneDNN primitive family a conv-like layer runs on.
+enum class ConvFamily { convolution, deconvolution };
+
+// The sliding window in oneDNN's terms, for one kernel.
+struct ConvWindow {
+  int64_t kh = 0, kw = 0;
+  dnnl::memory::dims strides;
+  dnnl::memory::dims dilates;  // oneDNN counts the gaps: dilation - 1
+  dnnl::memory::dims pad_l, pad_r;
+};
+
+class ConvLikeLayer : public Layer {
+ public:
+  std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  std::vector<Param*> params() override;
+  bool fuse_relu(float negative_slope) override;
+
+  virtual ConvFamily family() const = 0;
+  virtual ConvWindow window() const = 0;
+
+  int64_t in_channels() const { return in_; }
+  int64_t out_channels() const { return out_; }
+  int64_t groups() const { return groups_; }
+  bool has_bias() const { return bias_ != nullptr; }
+  bool relu_fused() const { return relu_; }
+  float relu_slope() const { return relu_slope_; }
+  Param& weight() { return *weight_; }
+  Param* bias() { return bias_.get(); }
+
+ protected:
+  // Set by the subclass's constructor (attributes) and bind() (input channels, parameters).
+  int64_t out_ = 0, in_ = 0, groups_ = 1;
+  bool with_bias_ = true;
+  std::string init_;
+  bool relu_ = false;
+  float relu_slope_ = 0.f;
+  std::unique_ptr<Param> weight_, bias_;
+};
+
+}  // namespace atrous
