@@ -4,9 +4,12 @@
 // ReLU, and their one kernel (nn/conv_like_kernel.hpp). Each subclass keeps what
 // differs: its attributes, output-size formula, weight shape and initialisation,
 // and says which oneDNN primitive family it is and what window it slides.
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "core/checked_int.hpp"
+#include "nn/attrs.hpp"
 #include "nn/layer.hpp"
 
 namespace atrous {
@@ -21,6 +24,10 @@ struct ConvWindow {
   dnnl::memory::dims dilates;  // oneDNN counts the gaps: dilation - 1
   dnnl::memory::dims pad_l, pad_r;
 };
+
+// An output size computed by a conv-like formula, or a usage error naming the
+// attributes it came from when it overflows 64-bit integers.
+int64_t checked_output_size(const CheckedInt& size, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d);
 
 class ConvLikeLayer : public Layer {
  public:
@@ -41,6 +48,14 @@ class ConvLikeLayer : public Layer {
   Param* bias() { return bias_.get(); }
 
  protected:
+  // Reads 'out', then the subclass's window attributes, then 'groups', 'bias' and
+  // 'init': one order for both layers, so their errors come in the same order.
+  void read_attrs(const Attrs& a, const std::function<void()>& read_window);
+  // Takes the one input's channels (checked against 'groups') and creates the weight,
+  // whose dims the subclass gives since conv (OIHW) and deconv (IOHW) differ, and the bias.
+  void bind_channels(const std::vector<Shape>& inputs);
+  void create_params(Dims weight_dims);
+
   // Set by the subclass's constructor (attributes) and bind() (input channels, parameters).
   int64_t out_ = 0, in_ = 0, groups_ = 1;
   bool with_bias_ = true;

@@ -14,12 +14,7 @@ namespace atrous {
 int64_t DeconvGeometry::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t op, int64_t d) {
   const CheckedInt r =
       (CheckedInt(in) - 1) * s - CheckedInt(2) * p + CheckedInt(d) * (CheckedInt(k) - 1) + op + 1;
-  if (!r.ok())
-    throw Error(fmt::format("the output size overflows 64-bit integers (input {}, 'kernel' {}, 'stride' {}, "
-                            "'padding' {}, 'dilation' {})",
-                            in, k, s, p, d),
-                Error::Kind::usage);
-  return r.value();
+  return checked_output_size(r, in, k, s, p, d);
 }
 
 DeconvGeometry DeconvGeometry::read(const Attrs& a) {
@@ -45,23 +40,12 @@ DeconvGeometry DeconvGeometry::read(const Attrs& a) {
 }
 
 Deconv2d::Deconv2d(const Attrs& a) {
-  out_ = a.get_int("out");
-  g_ = DeconvGeometry::read(a);
-  groups_ = a.get_int("groups", 1);
-  with_bias_ = a.get_bool("bias", true);
-  init_ = a.get_choice("init", "kaiming_normal", init::names());
-  a.require(out_ > 0, "out", "must be positive");
-  a.require(groups_ > 0, "groups", "must be positive");
-  if (out_ % groups_ != 0)
-    a.reject("groups", fmt::format("'out' ({}) must be divisible by 'groups' ({})", out_, groups_));
+  read_attrs(a, [&] { g_ = DeconvGeometry::read(a); });
 }
 
 Shape Deconv2d::bind(const std::vector<Shape>& inputs) {
-  expect_one_input(inputs);
-  in_ = inputs[0].c;
-  check_attr(in_ % groups_ == 0, "groups", "input channels ({}) must be divisible by 'groups' ({})", in_, groups_);
-  weight_ = std::make_unique<Param>("weight", Dims{in_, out_ / groups_, g_.kh, g_.kw}, Param::Role::weight);
-  if (with_bias_) bias_ = std::make_unique<Param>("bias", Dims{out_}, Param::Role::bias);
+  bind_channels(inputs);
+  create_params(Dims{in_, out_ / groups_, g_.kh, g_.kw});
   const int64_t ho = DeconvGeometry::out_size(inputs[0].h, g_.kh, g_.sh, g_.ph, g_.oph, g_.dh);
   const int64_t wo = DeconvGeometry::out_size(inputs[0].w, g_.kw, g_.sw, g_.pw, g_.opw, g_.dw);
   check_attr(ho > 0 && wo > 0, "padding", "input {} is too small for padding {}x{}", inputs[0].str(), g_.ph, g_.pw);
