@@ -23,6 +23,8 @@ struct ModelOptions {
   // `blocks` folder beside the using file's folder. The default is the
   // project's configs/blocks and the installed share/atrous/blocks
   // (model/block_search_path.hpp); the CLI's --blocks puts directories in front.
+  // The default is computed when the options are made (a walk up from the current
+  // directory, a few stat calls), so options made before a chdir keep the old project.
   std::vector<std::string> block_dirs = default_block_dirs();
 };
 

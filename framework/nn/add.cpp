@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "nn/attr_error.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
@@ -16,7 +17,8 @@ Shape Add::bind(const std::vector<Shape>& inputs) {
 
 Dims Add::output_dims(const std::vector<Dims>& inputs) const {
   for (const auto& d : inputs)
-    check(d == inputs[0], "add: inputs must have the same dims, got {} and {}", dims_str(inputs[0]), dims_str(d));
+    check_attr(d == inputs[0], kInputsKey, "inputs must have the same dims, got {} and {}", dims_str(inputs[0]),
+               dims_str(d));
   return inputs[0];
 }
 

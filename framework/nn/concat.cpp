@@ -23,7 +23,7 @@ std::string dims_list_str(const std::vector<Dims>& s) {
 }  // namespace
 
 Shape Concat::bind(const std::vector<Shape>& inputs) {
-  expect_agreeing_inputs(inputs, 1, /*same_channels=*/false);
+  expect_agreeing_inputs(inputs, 2, /*same_channels=*/false);
   CheckedInt channels = 0;
   for (const auto& s : inputs) channels += s.c;
   check_attr(channels.ok(), kInputsKey, "the channel count of {} overflows 64-bit integers", shapes_str(inputs));
@@ -34,8 +34,8 @@ Dims Concat::output_dims(const std::vector<Dims>& inputs) const {
   Dims out = inputs[0];
   out[1] = 0;
   for (const auto& d : inputs) {
-    check(d[0] == out[0] && d[2] == out[2] && d[3] == out[3],
-          "concat: inputs must have the same batch, height and width, got {}", dims_list_str(inputs));
+    check_attr(d[0] == out[0] && d[2] == out[2] && d[3] == out[3], kInputsKey,
+               "inputs must have the same batch, height and width, got {}", dims_list_str(inputs));
     out[1] += d[1];
   }
   return out;

@@ -28,7 +28,6 @@ class Conv2d : public ConvLikeLayer {
   ConvFamily family() const override { return ConvFamily::convolution; }
   ConvWindow window() const override;
 
-  const ConvGeometry& geometry() const { return g_; }
 
  private:
   ConvGeometry g_;

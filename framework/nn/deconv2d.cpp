@@ -6,6 +6,7 @@
 
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
+#include "nn/attr_error.hpp"
 #include "nn/init.hpp"
 #include "nn/registry.hpp"
 
@@ -56,7 +57,7 @@ Dims Deconv2d::output_dims(const std::vector<Dims>& in) const {
   const Dims& x = in[0];
   const int64_t ho = DeconvGeometry::out_size(x[2], g_.kh, g_.sh, g_.ph, g_.oph, g_.dh);
   const int64_t wo = DeconvGeometry::out_size(x[3], g_.kw, g_.sw, g_.pw, g_.opw, g_.dw);
-  check(ho > 0 && wo > 0, "deconv: input {} is too small for padding {}x{}", dims_str(x), g_.ph, g_.pw);
+  check_attr(ho > 0 && wo > 0, "padding", "input {} is too small for padding {}x{}", dims_str(x), g_.ph, g_.pw);
   return {x[0], out_, ho, wo};
 }
 

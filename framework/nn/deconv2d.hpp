@@ -29,7 +29,6 @@ class Deconv2d : public ConvLikeLayer {
   ConvFamily family() const override { return ConvFamily::deconvolution; }
   ConvWindow window() const override;
 
-  const DeconvGeometry& geometry() const { return g_; }
 
  private:
   DeconvGeometry g_;

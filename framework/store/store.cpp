@@ -347,10 +347,13 @@ std::vector<Artifact> Store::artifacts(std::string_view run) {
   return out;
 }
 
-bool Store::interrupt_if_running(std::string_view run, int64_t pid, std::string_view error) {
+bool Store::interrupt_if_running(std::string_view run, std::string_view host, int64_t pid, std::string_view error) {
   Lock lock(*mutex_);
-  db_.prepare("UPDATE runs SET status = ?4, end_time = ?5, error = ?3 WHERE run_id = ?1 AND pid = ?2 AND status = ?6")
-      .bind_all(run, pid, error, to_string(RunStatus::interrupted), utc_timestamp(), to_string(RunStatus::running))
+  db_.prepare(
+         "UPDATE runs SET status = ?4, end_time = ?5, error = ?3 WHERE run_id = ?1 AND pid = ?2 AND status = ?6 "
+         "AND host = ?7")
+      .bind_all(run, pid, error, to_string(RunStatus::interrupted), utc_timestamp(), to_string(RunStatus::running),
+                host)
       .run();
   return db_.changes() == 1;
 }

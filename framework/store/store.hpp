@@ -117,7 +117,7 @@ class Store {
   // (it may have finished, or been claimed again, since it was seen); returns
   // whether it was. Whether that process is alive is the caller's judgement
   // (sweep/stale_runs.hpp).
-  bool interrupt_if_running(std::string_view run, int64_t pid, std::string_view error);
+  bool interrupt_if_running(std::string_view run, std::string_view host, int64_t pid, std::string_view error);
 
   // The table behind `atrous runs` (run_list.hpp).
   Table list_runs(const RunListQuery& query);

@@ -30,7 +30,7 @@ std::vector<std::string> interrupt_stale_runs(store::Store& s, const std::string
   for (const auto& run : s.runs({}, RunStatus::running)) {
     if (run.host != host || run.pid == self || process_alive(run.pid)) continue;
     // Re-checked by the store: the run may have finished or been claimed again since.
-    if (s.interrupt_if_running(run.id, run.pid, fmt::format("process {} on {} died while running", run.pid, host)))
+    if (s.interrupt_if_running(run.id, run.host, run.pid, fmt::format("process {} on {} died while running", run.pid, host)))
       out.push_back(run.id);
   }
   std::sort(out.begin(), out.end());

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "eval/metric_catalogue.hpp"
 #include "sweep/sweep_runner.hpp"
 #include "train/run_config.hpp"
 #include "train/trainer.hpp"
@@ -51,9 +52,11 @@ Cell best_value(store::Store& s, const std::string& run, const std::string& metr
   const auto sums = s.summaries(run);
   const auto it = sums.find("best." + metric);
   if (it != sums.end() && std::isfinite(it->second)) return it->second;
+  // Until the best.* summary exists: the best epoch so far, in the metric's direction.
+  const bool higher = higher_is_better(metric);
   double best = NAN;
   for (const auto& m : s.metrics(run, metric))
-    if (std::isfinite(m.value) && !(m.value <= best)) best = m.value;
+    if (std::isfinite(m.value) && (std::isnan(best) || (higher ? m.value > best : m.value < best))) best = m.value;
   return std::isfinite(best) ? Cell(best) : Cell(std::monostate{});
 }
 

@@ -173,6 +173,8 @@ TEST(ModelValidation, LayerErrorsAreAtTheirKey) {
        "m.yaml:9:5",
        "layer 'add1' (add): spatial mismatch: input 'input' is 3x16x16 but 'a' is 3x8x8 (height and width must agree)"},
       {"  - type: concat\n    axis: 1\n", "m.yaml:5:5", "layer 'concat0' (concat): unknown key 'axis'"},
+      {"  - type: relu\n  - type: concat\n    from: [relu0]\n", "m.yaml:6:5",
+       "layer 'concat1' (concat): needs at least 2 inputs in 'from', got 1"},
   };
   for (const auto& c : cases) EXPECT_ERROR(model_error(with_header(c.layers)), c.where, c.text);
 }

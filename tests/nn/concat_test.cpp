@@ -36,7 +36,6 @@ const ConcatCase kCases[] = {
     {"c3_5_16_mixed", 2, 3, 3, {3, 5, 16}, {tag::nchw, tag::nChw16c, tag::nhwc}},
     {"c20_3_n1_plain", 1, 4, 3, {20, 3}, {tag::nchw, tag::nchw}},
     {"c16_20_n2_nhwc", 2, 3, 4, {16, 20}, {tag::nhwc, tag::nhwc}},
-    {"single_c20_blocked", 2, 3, 3, {20}, {tag::nChw16c}},
 };
 
 std::string input_name(size_t i) { return "x" + std::to_string(i); }

@@ -71,10 +71,13 @@ TEST(StaleRuns, TheStoreReChecksBeforeInterrupting) {
   RuntimeInfo second = first;
   second.pid = 222;
   ASSERT_TRUE(s.claim_run("b2", second));
-  EXPECT_FALSE(s.interrupt_if_running("b2", 111, "process 111 died"));
+  EXPECT_FALSE(s.interrupt_if_running("b2", first.host, 111, "process 111 died"));
+  EXPECT_EQ(s.find_run("b2")->status, RunStatus::running);
+  // The same pid on another host is another process.
+  EXPECT_FALSE(s.interrupt_if_running("b2", first.host + "-other", 222, "process 222 died"));
   EXPECT_EQ(s.find_run("b2")->status, RunStatus::running);
   s.set_status("b2", RunStatus::done);
-  EXPECT_FALSE(s.interrupt_if_running("b2", 222, "process 222 died"));  // finished meanwhile
+  EXPECT_FALSE(s.interrupt_if_running("b2", first.host, 222, "process 222 died"));  // finished meanwhile
   EXPECT_EQ(s.find_run("b2")->status, RunStatus::done);
   EXPECT_TRUE(s.find_run("b2")->error.empty());
 }
