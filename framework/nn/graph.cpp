@@ -203,7 +203,8 @@ const std::vector<bool>& Graph::needs_grad(bool input_grads) {
     bool needs = false;
     if (!n.frozen)
       for (const Param* p : n.layer->params()) needs = needs || p->trainable();
-    for (size_t j = 0; j < n.inputs.size(); ++j) needs = needs || (needs_grad_[n.inputs[j]] && n.layer->input_needs_grad(j));
+    for (size_t j = 0; j < n.inputs.size(); ++j)
+      needs = needs || (needs_grad_[n.inputs[j]] && n.layer->input_needs_grad(j));
     needs_grad_[n.output] = needs;
   }
   needs_grad_inputs_ = static_cast<int>(input_grads);

@@ -43,9 +43,10 @@ std::string join(const std::vector<std::string>& items, size_t limit = 8) {
 // The lr_mult entry that applies to a layer: the most specific matching glob, or null.
 const LrMult* lr_mult_for(const std::vector<LrMult>& mults, const std::string& layer) {
   const LrMult* best = nullptr;
-  for (const auto& m : mults)
-    if (glob_matches(m.layers.glob, layer) && (!best || literal_chars(m.layers.glob) > literal_chars(best->layers.glob)))
-      best = &m;
+  for (const auto& m : mults) {
+    if (!glob_matches(m.layers.glob, layer)) continue;
+    if (!best || literal_chars(m.layers.glob) > literal_chars(best->layers.glob)) best = &m;
+  }
   return best;
 }
 
