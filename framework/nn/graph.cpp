@@ -173,6 +173,44 @@ void Graph::init(uint64_t seed) {
   }
 }
 
+size_t Graph::node_index(const std::string& layer) const {
+  auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const Node& n) { return n.name == layer; });
+  if (it == nodes_.end()) throw Error(fmt::format("unknown layer '{}'", layer), Error::Kind::usage);
+  return static_cast<size_t>(it - nodes_.begin());
+}
+
+void Graph::freeze(const std::string& layer) {
+  // The layer's kernels are built in inference mode: plans made before would not be.
+  check(plans_.empty(), "freeze() must run before the graph first runs");
+  Node& n = nodes_[node_index(layer)];
+  n.frozen = true;
+  for (Param* p : n.layer->params()) p->frozen = true;
+  needs_grad_inputs_ = -1;
+}
+
+bool Graph::frozen(const std::string& layer) const { return nodes_[node_index(layer)].frozen; }
+
+bool Graph::ran_backward(const std::string& layer) const {
+  const size_t k = node_index(layer);
+  return k < backward_ran_.size() && backward_ran_[k];
+}
+
+const std::vector<bool>& Graph::needs_grad(bool input_grads) {
+  if (needs_grad_inputs_ == static_cast<int>(input_grads)) return needs_grad_;
+  needs_grad_.assign(tensor_names_.size(), false);
+  for (int id : input_ids_) needs_grad_[id] = input_grads;
+  for (const Node& n : nodes_) {  // topological order: inputs are decided first
+    bool needs = false;
+    if (!n.frozen)
+      for (const Param* p : n.layer->params()) needs = needs || p->trainable();
+    for (size_t j = 0; j < n.inputs.size(); ++j)
+      needs = needs || (needs_grad_[n.inputs[j]] && n.layer->input_needs_grad(j));
+    needs_grad_[n.output] = needs;
+  }
+  needs_grad_inputs_ = static_cast<int>(input_grads);
+  return needs_grad_;
+}
+
 void Graph::set_step(int64_t step) {
   for (auto& n : nodes_) n.layer->set_step(step);
 }
@@ -212,7 +250,7 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
     std::vector<md_t> in;
     for (int id : n.inputs) in.push_back(descs[id]);
     try {
-      plan.kernels.push_back(n.layer->make_kernel(in, training));
+      plan.kernels.push_back(n.layer->make_kernel(in, training && !n.frozen));
     } catch (const dnnl::error& e) {
       throw Error(fmt::format("layer '{}' ({}): oneDNN could not create a primitive for input {}: {}", n.name,
                               n.layer->type(), dims_str(in[0].dims()), e.what()));
@@ -271,10 +309,14 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
   else
     grad_reorder_(grad_output.memory(), g_out.memory());
   written_[output_] = true;
-  auto is_input = [&](int id) { return std::find(input_ids_.begin(), input_ids_.end(), id) != input_ids_.end(); };
+  const std::vector<bool>& needs = needs_grad(input_grads);
+  backward_ran_.assign(nodes_.size(), false);
 
   for (size_t k = nodes_.size(); k-- > 0;) {
     const Node& n = nodes_[k];
+    // Nothing trainable upstream and no input gradient asked for: a frozen prefix
+    // (or a parameter-free one) needs neither backward-data nor backward-weights.
+    if (!needs[n.output]) continue;
     if (!written_[n.output]) {  // does not reach the loss: its parameters get zero gradient
       for (Param* p : n.layer->params()) std::fill(p->grad.begin(), p->grad.end(), 0.f);
       continue;
@@ -285,7 +327,7 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
     for (size_t j = 0; j < n.inputs.size(); ++j) {
       const int id = n.inputs[j];
       in.push_back(bound_[id]);
-      const bool wanted = n.layer->input_needs_grad(j) && (!is_input(id) || input_grads);
+      const bool wanted = n.layer->input_needs_grad(j) && needs[id];
       if (!wanted) {
         gin.push_back(nullptr);
         continue;
@@ -300,6 +342,7 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
       }
     }
     const auto t0 = clock_type::now();
+    backward_ran_[k] = true;
     plan.kernels[k]->backward(in, *bound_[n.output], plan.grads[n.output], gin);
     for (int id : accumulate_into) {
       cpu_stream().wait();

@@ -62,6 +62,15 @@ class Graph {
   void allocate_params();
   // Allocates the parameters, then gives each layer its default initialisation.
   void init(uint64_t seed);
+  // Freezes a layer (before the graph first runs): its parameters are marked
+  // frozen, it runs as in inference even in training passes (batch norm uses and
+  // keeps its running statistics, dropout is off), and backward skips it entirely
+  // when no input of it needs a gradient (the frozen prefix of a network).
+  void freeze(const std::string& layer);
+  bool frozen(const std::string& layer) const;
+  // Whether the layer's kernel ran backward in the most recent backward() (tests
+  // read it to see that a frozen prefix costs no backward work).
+  bool ran_backward(const std::string& layer) const;
   // Tells random layers (dropout) which training step runs next.
   void set_step(int64_t step);
 
@@ -93,6 +102,7 @@ class Graph {
     std::unique_ptr<Layer> layer;
     std::vector<int> inputs;
     int output = -1;
+    bool frozen = false;
   };
   const std::vector<Node>& nodes() const { return nodes_; }
 
@@ -109,6 +119,10 @@ class Graph {
   std::vector<Dims> node_input_dims(const Node& n, const std::vector<Dims>& tensor_dims) const;
   // Every tensor's dims for `batch` samples of the given size.
   std::vector<Dims> tensor_dims(int64_t batch, int64_t height, int64_t width) const;
+  // Per tensor: does any trainable, unfrozen parameter (or, with input_grads, a
+  // graph input) lie upstream of it? Backward computes gradients only for those.
+  const std::vector<bool>& needs_grad(bool input_grads);
+  size_t node_index(const std::string& layer) const;  // a usage error when unknown
 
   std::vector<std::string> tensor_names_;
   std::vector<Shape> tensor_shapes_;
@@ -122,6 +136,9 @@ class Graph {
   Plan* current_ = nullptr;
   std::vector<const Tensor*> bound_;  // per tensor: value used in the current pass
   std::vector<bool> written_;
+  std::vector<bool> needs_grad_;   // cached by needs_grad(); cleared by freeze()
+  int needs_grad_inputs_ = -1;     // the input_grads it was computed for; -1: none
+  std::vector<bool> backward_ran_;  // per node, in the last backward()
   CachedReorder grad_reorder_;
 
   bool profiling_ = false;

@@ -33,6 +33,9 @@ struct Param {
   Dims dims;
   Role role = Role::weight;
   std::vector<float> value, grad;  // empty until allocate()
+  // Set by Graph::freeze: the optimizer neither updates nor keeps state for it
+  // (train/optimizer.hpp), and its gradient is not used.
+  bool frozen = false;
 
   // A usage error when the element count overflows int64. `fill` is the value
   // storage starts with (batch norm's scale and running variance start at 1).

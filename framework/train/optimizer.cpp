@@ -97,11 +97,22 @@ Optimizer::Slot& Optimizer::slot(const NamedParam& np) {
   return s;
 }
 
+void Optimizer::set_lr_mult(const std::string& name, double mult) {
+  check(std::isfinite(mult) && mult >= 0, "learning-rate multiplier of '{}' must be finite and non-negative, got {}",
+        name, mult);
+  lr_mults_[name] = mult;
+}
+
+double Optimizer::lr_mult(const std::string& name) const {
+  auto it = lr_mults_.find(name);
+  return it == lr_mults_.end() ? 1.0 : it->second;
+}
+
 void Optimizer::step(const std::vector<NamedParam>& params, double lr) {
   check(std::isfinite(lr) && lr >= 0, "learning rate must be finite and non-negative, got {}", lr);
   for (const auto& np : params) {
     Param& p = *np.param;
-    if (!p.trainable()) continue;
+    if (!p.trainable() || p.frozen) continue;
     // Storage is allocated lazily (nn/layer.hpp): an unallocated parameter must not be written past its end.
     check(p.grad.size() == p.value.size() && p.value.size() == p.size(),
           "parameter '{}' has {} values but {} gradients (expected {})", np.name, p.value.size(), p.grad.size(),
@@ -111,8 +122,9 @@ void Optimizer::step(const std::vector<NamedParam>& params, double lr) {
     check(s.step[0] < 16777216.f, "optimizer step count of '{}' exceeds 2^24", np.name);
     s.step[0] += 1.f;
     const bool decay = config_.decay_bias_and_norm || !p.is_bias_or_norm();
-    update(p.value.data(), p.grad.data(), static_cast<int64_t>(p.size()), s, static_cast<int64_t>(s.step[0]), lr,
-           decay ? config_.weight_decay : 0.0);
+    const double param_lr = lr * lr_mult(np.name);  // × 1 is exact: no multiplier changes nothing
+    update(p.value.data(), p.grad.data(), static_cast<int64_t>(p.size()), s, static_cast<int64_t>(s.step[0]),
+           param_lr, decay ? config_.weight_decay : 0.0);
   }
 }
 
@@ -120,7 +132,7 @@ StateArrays Optimizer::state(const std::vector<NamedParam>& params) {
   StateArrays out;
   const auto names = buffer_names();
   for (const auto& np : params) {
-    if (!np.param->trainable()) continue;
+    if (!np.param->trainable() || np.param->frozen) continue;
     Slot& s = slot(np);
     out.emplace_back(np.name + ".step", &s.step);
     for (size_t b = 0; b < names.size(); ++b) out.emplace_back(np.name + "." + names[b], &s.buffers[b]);

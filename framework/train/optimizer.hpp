@@ -1,7 +1,12 @@
 #pragma once
 // Optimizers with exactly PyTorch 1.13's update formulas: SGD (momentum,
 // dampening, Nesterov, L2 weight decay), Adam (L2 added to the gradient) and
-// AdamW (decoupled weight decay). Non-trainable parameters (buffers) are skipped.
+// AdamW (decoupled weight decay). Non-trainable parameters (buffers) and frozen
+// ones (Param::frozen, train/stages.hpp) are skipped: they get no state at all.
+//
+// A parameter's learning-rate multiplier (set_lr_mult, Caffe's lr_mult) makes it
+// train exactly as a PyTorch parameter group with lr × mult would: the weight
+// decay coefficient is unchanged, so the decay step scales with the multiplier too.
 //
 // The state lives in named float arrays so that a checkpoint can save and restore
 // it exactly: "<param>.step" (1 value, the number of updates, a float as in
@@ -43,6 +48,10 @@ class Optimizer {
   const std::string& type() const { return config_.type; }
   const OptimizerConfig& config() const { return config_; }
 
+  // The learning rate of parameter `name` ("<layer>.<param>") becomes lr × mult.
+  void set_lr_mult(const std::string& name, double mult);
+  double lr_mult(const std::string& name) const;
+
   // One update of every trainable parameter from its grad, with learning rate lr.
   void step(const std::vector<NamedParam>& params, double lr);
 
@@ -68,6 +77,7 @@ class Optimizer {
   Slot& slot(const NamedParam& np);
   OptimizerConfig config_;
   std::map<std::string, Slot> slots_;
+  std::map<std::string, double> lr_mults_;  // absent: 1
 };
 
 // Creates the optimizer named by config.type; an unknown type or an out-of-range

@@ -4,6 +4,7 @@
 
 #include "data/config_reader.hpp"
 #include "eval/metric_catalogue.hpp"
+#include "train/stages.hpp"
 
 namespace atrous {
 
@@ -103,6 +104,7 @@ Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer) {
   read_loss(r.child("loss"), recipe);
   read_eval(r.child("eval"), recipe.eval);
   read_checkpoint(r.child("checkpoint"), recipe.checkpoint);
+  read_stage_keys(r, recipe);
   r.finish();
   return recipe;
 }
@@ -143,6 +145,7 @@ nlohmann::json Recipe::resolved() const {
   j["eval"] = {{"every", eval.every}, {"multi_scale", eval.scales}, {"flip", eval.flip},
                {"boundary_band", eval.boundary_band}};
   j["checkpoint"] = {{"every", checkpoint.every}, {"best_metric", checkpoint.best_metric}};
+  write_stage_keys(j, *this);
   return j;
 }
 

@@ -13,6 +13,9 @@
 //   loss: {ce_weight: 1, dice_weight: 0, class_weights: none}   # or inverse_frequency, or [w0, w1, ...]
 //   eval: {every: 1, multi_scale: [1.0], flip: false, boundary_band: 2}
 //   checkpoint: {every: 1, best_metric: val.miou}
+//   init: {from: PATH, layers: ["*"], strict: true}   # training in stages (train/stages.hpp)
+//   freeze: [globs]
+//   lr_mult: {glob: mult, ...}
 // The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -39,6 +42,26 @@ struct CheckpointRecipe {
   std::string best_metric = "val.miou";
 };
 
+// A glob over the model's layer names (`*`, `?`; fnmatch) and where the recipe
+// gave it, so that a glob found wrong against the model can be located.
+struct LayerGlob {
+  std::string glob;
+  SourceLocation where;
+};
+
+// Parameters and batch-norm statistics loaded from a checkpoint before the first step.
+struct InitRecipe {
+  std::string from;               // a checkpoint file (relative: to the current directory); empty: none
+  SourceLocation where;           // of `from`
+  std::vector<LayerGlob> layers;  // the layers to load; empty: every layer
+  bool strict = true;             // every tensor of a matched layer must be in the checkpoint
+};
+
+struct LrMult {
+  LayerGlob layers;
+  double mult = 1.0;
+};
+
 struct Recipe {
   int64_t epochs = 0;      // exactly one of epochs and iterations is > 0
   int64_t iterations = 0;
@@ -51,6 +74,9 @@ struct Recipe {
   std::string class_weights = "none";  // none | inverse_frequency | fixed
   EvalRecipe eval;
   CheckpointRecipe checkpoint;
+  InitRecipe init;
+  std::vector<LayerGlob> freeze;  // layers whose parameters do not train
+  std::vector<LrMult> lr_mult;    // per-layer learning-rate multipliers (the most specific glob wins)
 
   // Every key with its value, in the file's schema (read_recipe reads it back).
   nlohmann::json resolved() const;

@@ -4,12 +4,18 @@
 
 #include "model/build.hpp"
 #include "model/load.hpp"
+#include "train/stages.hpp"
 
 namespace atrous {
 
 namespace {
 
 RunConfig assemble(ResolvedModel model, DataConfig data, Recipe train) {
+  // The stage globs name layers: checked here, where recipe and model first meet,
+  // so that a sweep's plan reports a wrong one before anything runs.
+  std::vector<std::string> layer_names;
+  for (const auto& layer : model.spec.at("layers")) layer_names.push_back(layer.at("name").get<std::string>());
+  check_stage_globs(train, layer_names);
   RunConfig run{std::move(model), std::move(data), std::move(train), {}};
   run.resolved = {{"model", run.model.spec}, {"data", run.data.resolved()}, {"train", run.train.resolved()}};
   // nlohmann::json objects are std::map-backed: dump() already sorts keys, so a

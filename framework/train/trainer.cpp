@@ -20,6 +20,7 @@
 #include "train/prediction_panel.hpp"
 #include "train/run_state.hpp"
 #include "train/schedule.hpp"
+#include "train/stages.hpp"
 #include "train/train_step.hpp"
 
 namespace atrous {
@@ -157,6 +158,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   Graph graph = build_graph(run.model);
   graph.fuse();
   auto optimizer = make_optimizer(recipe.optimizer);
+  apply_freeze_and_lr_mult(graph, *optimizer, recipe);
   check_training_memory(graph, run, *optimizer);  // before the parameters exist
   graph.init(recipe.seed);
   TrainStep ts(graph, loss_config(run), std::move(optimizer));
@@ -175,15 +177,19 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   for (const auto& name : remove_stale_temporaries(out))
     notes.push_back(fmt::format("removed {}, a temporary file left by a killed process", name));
   RunState state;
+  bool resumed_own = false;
   if (options.resume) {
     ResumedState resumed = resume_run_state(out, graph, ts, run);
     notes.insert(notes.end(), resumed.notes.begin(), resumed.notes.end());
     state = resumed.state;
+    resumed_own = !resumed.from.empty();
     if (resumed.from.empty()) write_file_atomically(metrics_path, "");
     else truncate_metrics(metrics_path, state.step);
   } else {
     write_file_atomically(metrics_path, "");
   }
+  // A resumed run's own checkpoint already holds what `init` loaded at its start.
+  if (!resumed_own) load_init(graph, recipe.init);
   write_file_atomically(out + "/config.json", run.resolved.dump(2) + "\n");
   const auto params = graph.params();
 
