@@ -46,7 +46,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
     rec.seed = r.planned.seed;
     rec.config_json = r.config.canonical();
     rec.grid_json = nlohmann::json(r.planned.grid_values).dump();
-    if (!s.insert_run_if_absent(rec)) s.record_grid_point(r.id, rec.grid_json);  // planned before the axis existed
+    s.insert_run_if_absent(rec);  // also gives a run planned before its grid axis existed its grid point
     auto existing = s.find_run(r.id);
     if (existing->experiment != spec.name) out.foreign.emplace_back(r.id, existing->experiment);
     if (options.retry_failed && existing->status == store::RunStatus::failed) {
