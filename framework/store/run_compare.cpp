@@ -1,5 +1,7 @@
 #include "store/run_compare.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <map>
 #include <set>
@@ -65,7 +67,10 @@ std::map<std::string, Cell> last_metrics(Store& store, const std::string& run) {
 
 Table compare_runs(Store& store, std::string_view run_a, std::string_view run_b, bool all_params) {
   const std::string a = store.resolve_run_id(run_a), b = store.resolve_run_id(run_b);
-  const RunRecord ra = *store.find_run(a), rb = *store.find_run(b);
+  RunRecord ra = *store.find_run(a), rb = *store.find_run(b);
+  // A run may belong to several experiments: all of them (variant and seed are the first's).
+  ra.experiment = fmt::format("{}", fmt::join(store.experiments_of(a), ", "));
+  rb.experiment = fmt::format("{}", fmt::join(store.experiments_of(b), ", "));
   Table t;
   t.columns = {"section", "key", a, b, "delta"};
   if (a == b) t.columns[3] = b + " ";  // JSON objects need distinct column names

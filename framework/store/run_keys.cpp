@@ -12,8 +12,8 @@ const std::map<std::string, std::string, std::less<>>& field_sql() {
   static const std::map<std::string, std::string, std::less<>> m = {
       {"id", "r.run_id"},
       {"experiment", "e.name"},
-      {"variant", "r.variant"},
-      {"seed", "r.seed"},
+      {"variant", "l.variant"},
+      {"seed", "l.seed"},
       {"status", "r.status"},
       {"created_at", "r.created_at"},
       {"start_time", "r.start_time"},

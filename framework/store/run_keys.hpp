@@ -2,7 +2,8 @@
 // The keys the run filter, sort and column lists understand, and their SQL:
 // run fields (id, variant, seed, status, experiment, ...), summary keys
 // (val.miou, best.val.miou, ...) and params (model.params.width, ...), looked up
-// in that order. Expressions refer to `r` (runs) and `e` (experiments).
+// in that order. Expressions refer to `r` (runs), `e` (experiments) and `l`
+// (experiment_runs, the run's link to `e`: variant and seed as `e` sees them).
 #include <optional>
 #include <string>
 #include <string_view>

@@ -38,7 +38,11 @@ Table list_runs(Database& db, const RunListQuery& query) {
     if (i) sql.sql += ", ";
     sql.append(*c);
   }
-  sql.sql += " FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id WHERE ";
+  // One row per (experiment, run) link: a run two experiments share is listed
+  // under each, as each sees it.
+  sql.sql +=
+      " FROM experiment_runs l JOIN runs r ON r.run_id = l.run_id"
+      " JOIN experiments e ON e.experiment_id = l.experiment_id WHERE ";
   if (!query.experiment.empty()) {
     sql.sql += "e.name = ? AND ";
     sql.binds.push_back(query.experiment);
@@ -51,7 +55,7 @@ Table list_runs(Database& db, const RunListQuery& query) {
     sql.append(sort);
     sql.sql += ", ";
   }
-  sql.sql += "r.created_at, r.rowid";
+  sql.sql += "l.link_id";  // the order the experiments recorded their runs
 
   auto q = db.prepare(sql.sql);
   for (size_t i = 0; i < sql.binds.size(); ++i) q.bind(static_cast<int>(i + 1), sql.binds[i]);

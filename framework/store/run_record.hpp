@@ -15,6 +15,8 @@ using atrous::to_string;
 
 struct RunRecord {
   std::string id;          // chosen by the caller (a hash of the resolved config)
+  // What the run is in one experiment (a run may belong to several: the
+  // experiment_runs link of schema 3): its name, the variant, seed and grid point.
   std::string experiment;  // experiment name; must exist (ensure_experiment)
   std::string variant;
   int64_t seed = 0;

@@ -78,10 +78,33 @@ constexpr std::string_view migration_2 = R"sql(
 ALTER TABLE runs ADD COLUMN grid_json TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Version 3: a run may belong to several experiments. Two studies that plan the
+// same resolved config (same run id) share the run: the second links it instead
+// of training it again. Each link says what the run is in that experiment (its
+// variant name, seed and grid point); runs.experiment_id, variant, seed and
+// grid_json stay as the first experiment recorded them, for plain SQL written
+// against schema 2. link_id orders an experiment's runs as they were planned.
+// Existing runs are linked to their one experiment, in their creation order.
+constexpr std::string_view migration_3 = R"sql(
+CREATE TABLE experiment_runs (
+  link_id       INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+  run_id        TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  variant       TEXT NOT NULL DEFAULT '',
+  seed          INTEGER NOT NULL DEFAULT 0,
+  grid_json     TEXT NOT NULL DEFAULT '{}',
+  linked_at     TEXT NOT NULL,
+  UNIQUE (experiment_id, run_id)
+);
+CREATE INDEX experiment_runs_by_run ON experiment_runs(run_id);
+INSERT INTO experiment_runs (experiment_id, run_id, variant, seed, grid_json, linked_at)
+  SELECT experiment_id, run_id, variant, seed, grid_json, created_at FROM runs ORDER BY created_at, rowid;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> all = {migration_1, migration_2};
+  static const std::vector<std::string_view> all = {migration_1, migration_2, migration_3};
   return all;
 }
 
@@ -115,6 +138,17 @@ int readable_schema_version(Database& db) {
                 Error::Kind::usage);
   if (version > latest_schema_version()) throw newer_schema(db, version);
   return version;
+}
+
+bool emulate_latest_schema(Database& db, int version) {
+  if (version < 1 || version > 2) return version == latest_schema_version();
+  // Schema 3's links as schema 1-2 implied them: each run in its one experiment,
+  // numbered in the order migration 3 would link them. Schema 1 has no grid point.
+  db.exec(fmt::format(
+      "CREATE TEMP VIEW experiment_runs AS SELECT ROW_NUMBER() OVER (ORDER BY created_at, rowid) AS link_id, "
+      "experiment_id, run_id, variant, seed, {} AS grid_json, created_at AS linked_at FROM main.runs",
+      version >= 2 ? "grid_json" : "'{}'"));
+  return true;
 }
 
 void migrate(Database& db) {

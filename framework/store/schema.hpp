@@ -23,6 +23,13 @@ int schema_version(Database& db);
 // program's) is a usage error "not an atrous database"; a newer version an error.
 int readable_schema_version(Database& db);
 
+// For a reader of a database of an older `version` that it cannot upgrade (a
+// read-only folder): TEMP views, which live in the connection and write nothing
+// to the file, give the old tables the shape the store's reading queries expect
+// (schema 1-2: experiment_runs, each run linked to its one experiment). False for
+// a version without such views.
+bool emulate_latest_schema(Database& db, int version);
+
 // Applies the missing migrations; safe when several processes open a new
 // database at once (each migration re-checks the version under the write lock).
 // A database newer than this build is an error rather than a silent misread.

@@ -16,10 +16,12 @@ namespace {
 
 using Lock = std::lock_guard<std::mutex>;
 
+// A run as one of its experiments sees it: one row per (experiment, run) link
+// (schema 3), whose variant, seed and grid point are that experiment's.
 constexpr std::string_view run_columns =
-    "r.run_id, e.name, r.variant, r.seed, r.status, r.config_json, r.created_at, r.start_time, r.end_time, "
-    "r.host, r.pid, r.atrous_version, r.onednn_version, r.onednn_isa, r.threads, r.error, r.grid_json "
-    "FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id";
+    "r.run_id, e.name, l.variant, l.seed, r.status, r.config_json, r.created_at, r.start_time, r.end_time, "
+    "r.host, r.pid, r.atrous_version, r.onednn_version, r.onednn_isa, r.threads, r.error, l.grid_json "
+    "FROM experiment_runs l JOIN runs r ON r.run_id = l.run_id JOIN experiments e ON e.experiment_id = l.experiment_id";
 
 RunRecord read_run(const Statement& q) {
   RunRecord r;
@@ -67,11 +69,30 @@ INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, cre
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, ?17), ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, COALESCE(?18, '{}'))
 )sql";
 
+// A run's grid point as bound: NULL for "{}" (unknown), so that COALESCE keeps a stored one.
+Cell grid_point(const RunRecord& run) { return opt(run.grid_json == "{}" ? std::string() : run.grid_json); }
+
 Statement& bind_run(Statement& q, const RunRecord& run, int64_t experiment) {
   return q.bind_all(run.id, experiment, run.variant, run.seed, to_string(run.status), run.config_json,
                     opt(run.created_at), opt(run.start_time), opt(run.end_time), opt(run.host), opt(run.pid),
                     opt(run.atrous_version), opt(run.onednn_version), opt(run.onednn_isa), opt(int64_t{run.threads}),
-                    opt(run.error), utc_timestamp(), opt(run.grid_json == "{}" ? std::string() : run.grid_json));
+                    opt(run.error), utc_timestamp(), grid_point(run));
+}
+
+// Links `run` to `experiment` as what it is there (variant, seed, grid point).
+// `overwrite`: an existing link takes the given variant and seed (upsert_run);
+// otherwise it keeps them (a re-planned run). Either way a link gains a grid
+// point when it had none, and keeps its own when given none.
+void link_run(Database& db, const RunRecord& run, int64_t experiment, bool overwrite) {
+  db.prepare(fmt::format(R"sql(
+INSERT INTO experiment_runs (experiment_id, run_id, variant, seed, grid_json, linked_at)
+VALUES (?1, ?2, ?3, ?4, COALESCE(?5, '{{}}'), ?6)
+ON CONFLICT(experiment_id, run_id) DO UPDATE SET {}
+  grid_json = CASE WHEN ?5 IS NULL THEN grid_json WHEN ?7 OR grid_json = '{{}}' THEN ?5 ELSE grid_json END
+)sql",
+                         overwrite ? "variant = excluded.variant, seed = excluded.seed," : ""))
+      .bind_all(experiment, run.id, run.variant, run.seed, grid_point(run), utc_timestamp(), int64_t{overwrite})
+      .run();
 }
 
 }  // namespace
@@ -92,6 +113,10 @@ Store Store::open_read_only(const std::filesystem::path& path) {
   try {
     return open(path);
   } catch (const Error& e) {
+    // Not upgradable from here (a folder this user cannot write): read the old
+    // tables through views of the new shape, when this build has them.
+    Database db = Database::open(path, Database::Mode::read_only);
+    if (emulate_latest_schema(db, readable_schema_version(db))) return Store(std::move(db));
     throw Error(fmt::format("database '{}' has schema version {}, older than this atrous ({}), and upgrading it "
                             "failed: {}",
                             path.string(), version, latest_schema_version(), e.what()));
@@ -133,15 +158,19 @@ void Store::upsert_run(const RunRecord& run) {
   Transaction tx(db_);
   auto q = db_.prepare(std::string(insert_run_sql) + R"sql(
 ON CONFLICT(run_id) DO UPDATE SET
-  experiment_id = excluded.experiment_id, variant = excluded.variant, seed = excluded.seed,
+  variant = CASE WHEN experiment_id = excluded.experiment_id THEN excluded.variant ELSE variant END,
+  seed = CASE WHEN experiment_id = excluded.experiment_id THEN excluded.seed ELSE seed END,
   status = excluded.status, config_json = excluded.config_json,
   start_time = COALESCE(?8, start_time), end_time = COALESCE(?9, end_time),
   host = COALESCE(?10, host), pid = COALESCE(?11, pid), atrous_version = COALESCE(?12, atrous_version),
   onednn_version = COALESCE(?13, onednn_version), onednn_isa = COALESCE(?14, onednn_isa),
-  threads = COALESCE(?15, threads), error = COALESCE(?16, error), grid_json = COALESCE(?18, grid_json)
+  threads = COALESCE(?15, threads), error = COALESCE(?16, error),
+  grid_json = CASE WHEN experiment_id = excluded.experiment_id THEN COALESCE(?18, grid_json) ELSE grid_json END
 )sql");
-  bind_run(q, run, experiment_id(db_, run.experiment)).run();
+  const int64_t experiment = experiment_id(db_, run.experiment);
+  bind_run(q, run, experiment).run();
   write_params(run.id, run.config_json);
+  link_run(db_, run, experiment, /*overwrite=*/true);
   tx.commit();
 }
 
@@ -151,18 +180,21 @@ bool Store::insert_run_if_absent(const RunRecord& run) {
   Transaction tx(db_);
   // One statement both looks and inserts: a run another connection created (or
   // claimed) between a look and an insert cannot be overwritten.
+  const int64_t experiment = experiment_id(db_, run.experiment);
   auto q = db_.prepare(std::string(insert_run_sql) + "ON CONFLICT(run_id) DO NOTHING");
-  bind_run(q, run, experiment_id(db_, run.experiment)).run();
-  if (db_.changes() == 0) return false;  // the transaction wrote nothing
-  write_params(run.id, run.config_json);
+  bind_run(q, run, experiment).run();
+  const bool inserted = db_.changes() == 1;
+  if (inserted) {
+    write_params(run.id, run.config_json);
+  } else if (run.grid_json != "{}") {
+    // Planned before its spec had a grid axis: the first experiment's copy in runs too.
+    db_.prepare("UPDATE runs SET grid_json = ?2 WHERE run_id = ?1 AND experiment_id = ?3 AND grid_json = '{}'")
+        .bind_all(run.id, run.grid_json, experiment)
+        .run();
+  }
+  link_run(db_, run, experiment, /*overwrite=*/false);
   tx.commit();
-  return true;
-}
-
-void Store::record_grid_point(std::string_view run, std::string_view grid_json) {
-  Lock lock(*mutex_);
-  if (grid_json == "{}") return;
-  db_.prepare("UPDATE runs SET grid_json = ?2 WHERE run_id = ?1 AND grid_json = '{}'").bind_all(run, grid_json).run();
+  return inserted;
 }
 
 std::optional<ExperimentRecord> Store::find_experiment(std::string_view name) {
@@ -175,7 +207,8 @@ std::optional<ExperimentRecord> Store::find_experiment(std::string_view name) {
 
 std::optional<RunRecord> Store::find_run(std::string_view id) {
   Lock lock(*mutex_);
-  auto q = db_.prepare(fmt::format("SELECT {} WHERE r.run_id = ?1", run_columns));
+  // The first experiment's view: the run as it was first planned.
+  auto q = db_.prepare(fmt::format("SELECT {} WHERE r.run_id = ?1 ORDER BY l.link_id LIMIT 1", run_columns));
   q.bind(1, id);
   if (!q.step()) return std::nullopt;
   return read_run(q);
@@ -198,10 +231,21 @@ std::string Store::resolve_run_id(std::string_view id_or_prefix) {
               Error::Kind::usage);
 }
 
+std::vector<std::string> Store::experiments_of(std::string_view run) {
+  Lock lock(*mutex_);
+  auto q = db_.prepare(
+      "SELECT e.name FROM experiment_runs l JOIN experiments e ON e.experiment_id = l.experiment_id "
+      "WHERE l.run_id = ?1 ORDER BY l.link_id");
+  q.bind(1, run);
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.column_text(0));
+  return out;
+}
+
 std::vector<RunRecord> Store::runs(std::string_view experiment, std::optional<RunStatus> status) {
   Lock lock(*mutex_);
   auto q = db_.prepare(fmt::format("SELECT {} WHERE (?1 IS NULL OR e.name = ?1) AND (?2 IS NULL OR r.status = ?2) "
-                                   "ORDER BY r.created_at, r.rowid",
+                                   "ORDER BY l.link_id",
                                    run_columns));
   q.bind(1, experiment.empty() ? Cell{} : Cell{std::string(experiment)});
   q.bind(2, status ? Cell{std::string(to_string(*status))} : Cell{});
@@ -257,8 +301,9 @@ std::optional<std::string> Store::claim_next(std::string_view experiment, const 
   {
     Lock lock(*mutex_);
     auto q = db_.prepare(
-        "SELECT r.run_id FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id "
-        "WHERE e.name = ?1 AND r.status = ?2 ORDER BY r.created_at, r.rowid LIMIT 1");
+        "SELECT r.run_id FROM experiment_runs l JOIN runs r ON r.run_id = l.run_id "
+        "JOIN experiments e ON e.experiment_id = l.experiment_id "
+        "WHERE e.name = ?1 AND r.status = ?2 ORDER BY l.link_id LIMIT 1");
     q.bind_all(experiment, to_string(RunStatus::queued));
     if (!q.step()) return std::nullopt;
     id = q.column_text(0);

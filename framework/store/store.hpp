@@ -59,7 +59,9 @@ class Store {
   // For the commands that only read (runs, status, report, compare): never
   // creates the file or writes schema into it (Database::Mode::read_only), and
   // refuses files that are not atrous databases. A database of an older schema
-  // version is upgraded first (a writer's connection), as Store::open would.
+  // version is upgraded first (a writer's connection), as Store::open would; when
+  // that fails (a folder this user cannot write), the old tables are read through
+  // TEMP views of the latest shape (emulate_latest_schema), writing nothing.
   static Store open_read_only(const std::filesystem::path& path);
 
   // Returns the experiment's id, creating it if needed; an existing experiment's
@@ -67,27 +69,33 @@ class Store {
   int64_t ensure_experiment(std::string_view name, std::string_view description = "",
                             std::string_view spec_json = "{}");
 
-  // Inserts or overwrites a run (experiment, variant, seed, status, config) and
-  // rewrites its params from config_json. Runtime fields (times, host, pid,
-  // versions, threads, error) are written only when set in `run`.
+  // Inserts or overwrites a run (status, config) and rewrites its params from
+  // config_json; links it to run.experiment as (variant, seed, grid point),
+  // overwriting that link. The run's links to other experiments stay. Runtime
+  // fields (times, host, pid, versions, threads, error) are written only when set
+  // in `run`, the grid point only when not "{}".
   void upsert_run(const RunRecord& run);
-  // Inserts a run unless its id exists; returns whether it was inserted. Planning
-  // a sweep twice therefore keeps finished runs, and a planner racing another
-  // planner or a worker never resets a run that meanwhile exists (one INSERT ...
-  // ON CONFLICT DO NOTHING decides).
+  // Records a planned run: inserts it unless its id exists, and links it to
+  // run.experiment unless linked; returns whether the run was inserted. Planning
+  // a sweep twice therefore keeps finished runs, a planner racing another planner
+  // or a worker never resets a run that meanwhile exists (one INSERT ... ON
+  // CONFLICT DO NOTHING decides), and a run another experiment planned (same id)
+  // is shared, whatever its status: the existing link keeps its variant and seed,
+  // and gains run.grid_json when it had none (a run planned before its spec gained
+  // a grid axis).
   bool insert_run_if_absent(const RunRecord& run);
-
-  // Records a run's grid point when it has none ("{}"): a run planned before its
-  // spec gained a grid axis gets the point the current plan gives it.
-  void record_grid_point(std::string_view run, std::string_view grid_json);
 
   std::optional<ExperimentRecord> find_experiment(std::string_view name);
 
+  // The run as the first experiment that recorded it sees it (variant, seed, grid point).
   std::optional<RunRecord> find_run(std::string_view id);
+  // The experiments a run belongs to, in the order they recorded it.
+  std::vector<std::string> experiments_of(std::string_view run);
   // An exact id or a unique prefix of one; Error when unknown or ambiguous.
   std::string resolve_run_id(std::string_view id_or_prefix);
-  // Runs of an experiment (all experiments when empty), optionally of one status,
-  // in creation order.
+  // Runs of an experiment as it sees them, optionally of one status, in the order
+  // it recorded them. Empty `experiment`: every (experiment, run) pair, so a run of
+  // two experiments comes twice, once as each sees it.
   std::vector<RunRecord> runs(std::string_view experiment = {}, std::optional<RunStatus> status = {});
 
   // running sets start_time (and clears end_time/error); done, failed and

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "store/store.hpp"
-#include "sweep/shell_quote.hpp"
 #include "sweep/stale_runs.hpp"
 #include "train/progress.hpp"
 #include "train/trainer.hpp"
@@ -46,9 +45,11 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
     rec.seed = r.planned.seed;
     rec.config_json = r.config.canonical();
     rec.grid_json = nlohmann::json(r.planned.grid_values).dump();
-    if (!s.insert_run_if_absent(rec)) s.record_grid_point(r.id, rec.grid_json);  // planned before the axis existed
+    // A run another experiment planned (same resolved config) is linked here too:
+    // done, it is reused; otherwise it runs as usual, by whichever sweep claims it.
+    s.insert_run_if_absent(rec);
     auto existing = s.find_run(r.id);
-    if (existing->experiment != spec.name) out.foreign.emplace_back(r.id, existing->experiment);
+    if (existing->experiment != spec.name) out.shared.emplace_back(r.id, existing->experiment);
     if (options.retry_failed && existing->status == store::RunStatus::failed) {
       s.set_status(r.id, store::RunStatus::queued);
       existing->status = store::RunStatus::queued;
@@ -57,11 +58,13 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
       out.launched.push_back(r.id);
   }
   if (options.report)
-    for (const auto& [id, other] : out.foreign)
-      options.report(fmt::format("note: run {} has the same resolved config as a run of experiment '{}' and stays "
-                                 "recorded there; `atrous report {} --db {}` lists it as missing (make the specs "
-                                 "differ, e.g. in seeds, to run it here too)",
-                                 id, other, shell_quote(spec.name), shell_quote(options.db_path)));
+    for (const auto& [id, other] : out.shared) {
+      const store::RunStatus st = s.find_run(id)->status;
+      options.report(fmt::format("note: run {} has the same resolved config as a run of experiment '{}'; both "
+                                 "experiments share it ({}{})",
+                                 id.substr(0, 12), other, store::to_string(st),
+                                 st == store::RunStatus::done ? ": reused, not run again" : ""));
+    }
   LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report};
   if (!out.launched.empty()) backend.execute(out.launched, launch);
 

@@ -2,7 +2,8 @@
 // `atrous sweep`: a resolved plan into the results database and through a backend.
 //   - runs left 'running' by a dead process on this host become interrupted,
 //   - the experiment and every run of the plan are recorded (queued when new;
-//     existing runs keep their state, so the same command again resumes),
+//     existing runs keep their state, so the same command again resumes; a run
+//     another experiment recorded is linked to this one too, and reused if done),
 //   - --retry-failed requeues failed runs,
 //   - every queued or interrupted run of the plan goes to the backend.
 // Also the dry-run's plan table (state in the database, estimated cost).
@@ -26,9 +27,9 @@ struct SweepOptions {
 struct SweepOutcome {
   std::vector<std::string> launched;      // run ids given to the backend
   std::vector<std::string> stale;         // runs found 'running' by a dead process, marked interrupted
-  // Planned runs already recorded under another experiment (same resolved config):
-  // a run belongs to one experiment, so they count there, not here. (id, experiment)
-  std::vector<std::pair<std::string, std::string>> foreign;
+  // Planned runs another experiment recorded first (same resolved config): the
+  // experiments share them; a done one is reused, not run again. (id, experiment)
+  std::vector<std::pair<std::string, std::string>> shared;
   Table summary;                          // variant, grid, seed, status, <report metric>, id
   int done = 0, failed = 0, interrupted = 0, other = 0;
   bool all_done() const { return failed == 0 && interrupted == 0 && other == 0; }

@@ -138,17 +138,40 @@ TEST(ReadOnlyOpen, ANewerSchemaIsRefusedByEveryReader) {
 TEST(ReadOnlyOpen, AnOlderSchemaIsUpgradedForReading) {
   TempDir dir("ro_older");
   const std::string db = dir / "atrous.db";
-  {
-    auto s = store::Store::open(db);
-    testing::fill_example(s);
-  }
-  {
-    auto raw = store::Database::open(db);
-    raw.exec("ALTER TABLE runs DROP COLUMN grid_json");
-    raw.exec("DELETE FROM schema_version WHERE version = 2");
-  }
+  testing::create_database_at_version(db, 2);
+  testing::fill_example_v2(db);
   auto s = store::Store::open_read_only(db);
+  EXPECT_EQ(s.runs("ablation").size(), 4u);
   EXPECT_EQ(s.find_run("a1")->grid_json, "{}");
+  auto raw = store::Database::open(db, store::Database::Mode::read_only);
+  EXPECT_EQ(store::readable_schema_version(raw), store::latest_schema_version());
+}
+
+// A schema-2 file in a folder the reader cannot write cannot be upgraded: the
+// readers list its runs through views of the links, and leave it as it was.
+TEST(ReadOnlyOpen, AnOlderSchemaInAReadOnlyFolderIsReadAsItIs) {
+  TempDir dir("ro_older_folder");
+  const fs::path folder = fs::path(dir.path()) / "ro";
+  const std::string db = (folder / "atrous.db").string();
+  testing::create_database_at_version(db, 2);
+  testing::fill_example_v2(db);
+  ASSERT_FALSE(fs::exists(db + "-wal"));
+  const std::string before = bytes_of(db);
+  {
+    ReadOnlyFolder lock(folder);
+    if (!lock.works) GTEST_SKIP() << "cannot make a folder read-only here";
+    for (const auto& cmd : reader_commands(db, dir / "out/r.md")) {
+      const auto r = run_atrous(cmd);
+      EXPECT_EQ(r.code, 0) << cmd << "\n" << r.out;
+    }
+    const auto runs = run_atrous("runs --db " + db + " --columns id,variant --experiment ablation --format csv");
+    EXPECT_EQ(runs.out, "id,variant\na1,dilated\na2,dilated\nb1,plain\nb2,plain\n");
+    const auto status = run_atrous("status --db " + db + " --format csv");
+    EXPECT_TRUE(contains(status.out, "other,plain,1,done")) << status.out;
+  }
+  EXPECT_EQ(bytes_of(db), before);
+  auto raw = store::Database::open(db, store::Database::Mode::read_only);
+  EXPECT_EQ(store::readable_schema_version(raw), 2);
 }
 
 TEST(ReadOnlyOpen, ADatabaseInAReadOnlyFolderIsReadWithoutWriting) {

@@ -57,26 +57,6 @@ TEST(Store, NewerSchemaIsRefused) {
   EXPECT_TRUE(contains(store_error([&] { Store::open(path); }), "schema version 99, newer than this atrous"));
 }
 
-TEST(Store, Version1DatabasesGainAnEmptyGridPoint) {
-  TempDir dir("store_v1");
-  const std::string path = dir / "a.db";
-  {
-    // A schema-1 file as session 1 wrote it: drop the column migration 2 added.
-    auto s = Store::open(path);
-    fill_example(s);
-  }
-  {
-    auto db = Database::open(path);
-    db.exec("ALTER TABLE runs DROP COLUMN grid_json");
-    db.exec("DELETE FROM schema_version WHERE version = 2");
-  }
-  auto s = Store::open(path);
-  auto db = Database::open(path);
-  EXPECT_EQ(schema_version(db), latest_schema_version());
-  EXPECT_EQ(s.find_run("a1")->grid_json, "{}");
-  EXPECT_EQ(s.find_run("a1")->variant, "dilated");  // rows kept
-}
-
 TEST(Store, GridPointIsKeptByLaterUpserts) {
   TempDir dir("store_grid");
   auto s = Store::open(dir / "a.db");
@@ -139,6 +119,71 @@ TEST(Store, RunsParamsAndStatus) {
   s.set_status("b1", RunStatus::queued);
   EXPECT_TRUE(s.find_run("b1")->end_time.empty());
   EXPECT_TRUE(s.find_run("b1")->error.empty());
+}
+
+// Two experiments planning the same run id share it: each sees it under its own
+// variant name, seed and grid point, and the run itself (status, summaries) is one.
+TEST(Store, ARunPlannedByTwoExperimentsBelongsToBoth) {
+  TempDir dir("store_shared");
+  auto s = Store::open(dir / "a.db");
+  fill_example(s);
+  auto again = testing::make_run("a1", "rates_1248", 1, 32, 0.1);
+  again.experiment = "other";
+  again.grid_json = R"({"size":"small"})";
+  EXPECT_FALSE(s.insert_run_if_absent(again));  // linked, not inserted
+  EXPECT_EQ(s.experiments_of("a1"), (std::vector<std::string>{"ablation", "other"}));
+  const auto other = s.runs("other");
+  ASSERT_EQ(other.size(), 2u);
+  EXPECT_EQ(other[1].id, "a1");
+  EXPECT_EQ(other[1].experiment, "other");
+  EXPECT_EQ(other[1].variant, "rates_1248");
+  EXPECT_EQ(other[1].grid_json, R"({"size":"small"})");
+  EXPECT_EQ(other[1].status, RunStatus::done);  // one run: the status is ablation's
+  // The first experiment's view is unchanged.
+  EXPECT_EQ(s.find_run("a1")->experiment, "ablation");
+  EXPECT_EQ(s.find_run("a1")->variant, "dilated");
+  EXPECT_EQ(s.find_run("a1")->grid_json, "{}");
+  EXPECT_EQ(s.runs("ablation").size(), 4u);
+  // Every (experiment, run) pair once.
+  EXPECT_EQ(s.runs("", RunStatus::done).size(), 4u);
+  // Planning it again changes nothing, and a status change shows in both.
+  again.variant = "renamed";
+  s.insert_run_if_absent(again);
+  EXPECT_EQ(s.runs("other")[1].variant, "rates_1248");
+  s.set_status("a1", RunStatus::failed, "x");
+  EXPECT_EQ(s.runs("other")[1].status, RunStatus::failed);
+  EXPECT_EQ(s.runs("ablation")[0].status, RunStatus::failed);
+
+  // An upsert from the second experiment rewrites its link, not the first's.
+  again.variant = "upserted";
+  again.status = RunStatus::failed;  // upsert_run writes the status
+  s.upsert_run(again);
+  EXPECT_EQ(s.runs("other")[1].variant, "upserted");
+  EXPECT_EQ(s.find_run("a1")->variant, "dilated");
+  EXPECT_EQ(s.experiments_of("a1").size(), 2u);
+
+  // `atrous runs` lists it under each experiment, as each sees it.
+  RunListQuery q;
+  q.columns = {"id", "experiment", "variant"};
+  q.where = "id=a1";
+  const Table t = s.list_runs(q);
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0][1], Cell{std::string("ablation")});
+  EXPECT_EQ(t.rows[1][1], Cell{std::string("other")});
+  EXPECT_EQ(t.rows[1][2], Cell{std::string("upserted")});
+  q.where = "variant=upserted";
+  q.experiment = "other";
+  EXPECT_EQ(s.list_runs(q).rows.size(), 1u);
+  q.experiment = "ablation";
+  EXPECT_EQ(s.list_runs(q).rows.size(), 0u);
+
+  // A queued run shared by two experiments is claimed once, by either.
+  auto b2 = testing::make_run("b2", "plain", 2, 64, 0.01);
+  b2.experiment = "other";
+  s.insert_run_if_absent(b2);
+  const RuntimeInfo info = current_runtime_info();
+  EXPECT_EQ(s.claim_next("other", info), std::optional<std::string>("b2"));
+  EXPECT_EQ(s.claim_next("ablation", info), std::nullopt);
 }
 
 TEST(Store, ResolveRunIdByPrefix) {

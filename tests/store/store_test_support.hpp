@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "data/data_test_support.hpp"  // TempDir, contains
+#include "store/schema.hpp"
 #include "store/store.hpp"
 #include "support/error_of.hpp"
 
@@ -53,6 +54,37 @@ inline void fill_example(store::Store& s) {
   s.set_summaries("a2", {{"val.miou", 0.75}, {"best.val.miou", 0.80}});
   s.set_summaries("b1", {{"val.miou", 0.60}, {"best.val.miou", 0.61}});
   s.set_summaries("o1", {{"val.acc", 0.9}});
+}
+
+// A database file at schema `version` as an atrous of that version created it:
+// the migrations up to it, and one schema_version row each. No rows.
+inline void create_database_at_version(const std::string& path, int version) {
+  auto db = store::Database::open(path);
+  db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  for (int v = 1; v <= version; ++v) {
+    db.exec(store::migrations().at(static_cast<size_t>(v - 1)));
+    db.prepare("INSERT INTO schema_version (version) VALUES (?1)").bind(1, v).run();
+  }
+}
+
+// The runs of fill_example as a schema-2 atrous wrote them (one experiment per
+// run, in runs.experiment_id; b1 with a grid point), into a database made by
+// create_database_at_version(path, 2). Creation times are out of rowid order, as
+// a resumed planner can leave them, so that order is checked too.
+inline void fill_example_v2(const std::string& path) {
+  auto db = store::Database::open(path);
+  db.exec(R"sql(
+INSERT INTO experiments (experiment_id, name, description, created_at) VALUES
+  (1, 'ablation', 'dilated vs plain', '2026-11-01T00:00:00.000Z'), (2, 'other', '', '2026-11-01T00:00:00.000Z');
+INSERT INTO runs (run_id, experiment_id, variant, seed, status, config_json, created_at, end_time, grid_json) VALUES
+  ('a2', 1, 'dilated', 2, 'done', '{}', '2026-11-01T00:00:02.000Z', '2026-11-01T01:00:00.000Z', '{}'),
+  ('a1', 1, 'dilated', 1, 'done', '{}', '2026-11-01T00:00:01.000Z', '2026-11-01T01:00:00.000Z', '{}'),
+  ('b1', 1, 'plain', 1, 'failed', '{}', '2026-11-01T00:00:03.000Z', NULL, '{"dataset":"fashion"}'),
+  ('b2', 1, 'plain', 2, 'queued', '{}', '2026-11-01T00:00:04.000Z', NULL, '{}'),
+  ('o1', 2, 'plain', 1, 'done', '{}', '2026-11-01T00:00:05.000Z', NULL, '{}');
+INSERT INTO summaries (run_id, key, value) VALUES
+  ('a1', 'val.miou', 0.85), ('a2', 'val.miou', 0.75), ('b1', 'val.miou', 0.60), ('o1', 'val.acc', 0.9);
+)sql");
 }
 
 }  // namespace atrous::testing

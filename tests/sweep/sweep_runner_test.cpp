@@ -1,6 +1,6 @@
-// run_sweep's bookkeeping with a backend that runs nothing: runs shared with
-// another experiment are reported, and a run planned before its spec had a grid
-// axis gets its grid point when the spec gains one.
+// run_sweep's bookkeeping with a backend that runs nothing: a run another
+// experiment planned is shared (reused when done), and a run planned before its
+// spec had a grid axis gets its grid point when the spec gains one.
 #include "sweep/sweep_runner.hpp"
 
 #include <gtest/gtest.h>
@@ -43,20 +43,43 @@ SweepOutcome sweep(const std::string& spec_path, const std::string& db, std::vec
   return run_sweep(load_sweep_plan(spec_path), o, backend);
 }
 
-TEST(SweepRunner, RunsSharedWithAnotherExperimentAreReported) {
-  TempDir dir("sweep_foreign");
+// The same resolved config planned by a second experiment is one run shared by
+// both: done, it is reused (not launched again) and listed by both; queued, it is
+// launched by whichever sweep comes first.
+TEST(SweepRunner, ARunAnotherExperimentPlannedIsShared) {
+  TempDir dir("sweep_shared");
   const std::string db = dir / "atrous.db";
   const auto first = sweep(dir.write("one.yaml", spec_text("one", "")), db);
   ASSERT_EQ(first.launched.size(), 1u);
-  EXPECT_TRUE(first.foreign.empty());
+  EXPECT_TRUE(first.shared.empty());
+  const std::string id = first.launched[0];
+
+  // Still queued: the second experiment's sweep runs it.
+  const std::string two = dir.write("two.yaml", spec_text("two", "grid:\n  size: {small: {}}\n"));
   std::vector<std::string> lines;
-  const auto second = sweep(dir.write("two.yaml", spec_text("two", "")), db, &lines);
-  ASSERT_EQ(second.foreign.size(), 1u);
-  EXPECT_EQ(second.foreign[0].first, first.launched[0]);
-  EXPECT_EQ(second.foreign[0].second, "one");
+  const auto queued = sweep(two, db, &lines);
+  EXPECT_EQ(queued.launched, std::vector<std::string>{id});
+  ASSERT_EQ(queued.shared.size(), 1u);
+  EXPECT_EQ(queued.shared[0].first, id);
+  EXPECT_EQ(queued.shared[0].second, "one");
   ASSERT_FALSE(lines.empty());
-  EXPECT_TRUE(testing::contains(lines[0], "experiment 'one'")) << lines[0];
-  EXPECT_EQ(store::Store::open(db).find_run(first.launched[0])->experiment, "one");
+  EXPECT_TRUE(testing::contains(lines[0], "experiment 'one'; both experiments share it (queued)")) << lines[0];
+
+  // Done: reused, not launched; both experiments list it, each under its own grid point.
+  store::Store::open(db).set_status(id, store::RunStatus::done);
+  lines.clear();
+  const auto done = sweep(two, db, &lines);
+  EXPECT_TRUE(done.launched.empty());
+  EXPECT_EQ(done.done, 1);
+  EXPECT_TRUE(done.all_done());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_TRUE(testing::contains(lines[0], "(done: reused, not run again)")) << lines[0];
+  auto s = store::Store::open(db);
+  EXPECT_EQ(s.experiments_of(id), (std::vector<std::string>{"one", "two"}));
+  ASSERT_EQ(s.runs("two").size(), 1u);
+  EXPECT_EQ(s.runs("two")[0].grid_json, R"({"size":"small"})");
+  EXPECT_EQ(s.runs("one")[0].grid_json, "{}");
+  EXPECT_EQ(s.find_run(id)->experiment, "one");
 }
 
 TEST(SweepRunner, ARunPlannedBeforeItsGridAxisGetsItsGridPoint) {
