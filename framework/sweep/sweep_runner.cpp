@@ -62,7 +62,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
                                  "recorded there; `atrous report {} --db {}` lists it as missing (make the specs "
                                  "differ, e.g. in seeds, to run it here too)",
                                  id, other, shell_quote(spec.name), shell_quote(options.db_path)));
-  LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report};
+  LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report, {}};
+  for (const auto& r : plan.runs)
+    if (!r.parent_id.empty()) launch.needs[r.id] = RunNeed{r.parent_id, r.planned.needs};
   if (!out.launched.empty()) backend.execute(out.launched, launch);
 
   out.summary.columns = {"variant", "grid", "seed", "status", "best " + spec.report_metric, "id", "error"};

@@ -4,7 +4,8 @@
 //   - the experiment and every run of the plan are recorded (queued when new;
 //     existing runs keep their state, so the same command again resumes),
 //   - --retry-failed requeues failed runs,
-//   - every queued or interrupted run of the plan goes to the backend.
+//   - every queued or interrupted run of the plan goes to the backend, parents
+//     first, with the run each child needs (LaunchPlan::needs).
 // Also the dry-run's plan table (state in the database, estimated cost).
 #include <string>
 #include <vector>
