@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <algorithm>
+#include <set>
 #include <thread>
 
 #include "core/context.hpp"
@@ -110,11 +110,13 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
   store::Store s = store::Store::open(plan.db_path);
   std::deque<std::string> pending(run_ids.begin(), run_ids.end());
   std::map<pid_t, std::string> active;
+  std::set<std::string> unfinished(run_ids.begin(), run_ids.end());  // pending or active (a set: sweeps are large)
   bool stopping = false;
 
   auto finished = [&](pid_t pid, int status) {
     const std::string run = active.at(pid);
     active.erase(pid);
+    unfinished.erase(run);
     const bool clean = WIFEXITED(status) && (WEXITSTATUS(status) == worker_exit_done ||
                                              WEXITSTATUS(status) == worker_exit_failed ||
                                              WEXITSTATUS(status) == worker_exit_interrupted ||
@@ -137,12 +139,7 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
   // The first pending run that may start: one that needs nothing, or whose parent
   // is done. On the way, children of failed parents are recorded skipped and
   // children of parents this sweep will not run are left queued.
-  const auto scheduled = [&](const std::string& id) {
-    if (std::find(pending.begin(), pending.end(), id) != pending.end()) return true;
-    for (const auto& [pid, run] : active)
-      if (run == id) return true;
-    return false;
-  };
+  const auto scheduled = [&](const std::string& id) { return unfinished.count(id) > 0; };
   const auto scan = [&](bool take) -> std::optional<std::string> {
     for (auto it = pending.begin(); it != pending.end();) {
       const auto need = plan.needs.find(*it);
@@ -160,9 +157,11 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
         const std::string why = skipped_text(need->second, parent_status, parent ? parent->error : "");
         s.set_status(*it, store::RunStatus::failed, why);
         report(fmt::format("skipped  {}: {}", it->substr(0, 12), why.substr(std::string_view("skipped: ").size())));
+        unfinished.erase(*it);
         it = pending.erase(it);
       } else if (gate == NeedGate::blocked) {
         report(fmt::format("left     {}: {}, which this sweep does not run", it->substr(0, 12), waiting_text(need->second)));
+        unfinished.erase(*it);
         it = pending.erase(it);
       } else {
         ++it;
