@@ -75,11 +75,9 @@ std::string skipped_text(const RunNeed& need, std::optional<RunStatus> parent_st
                      to_string(*parent_status), parent_error.empty() ? "" : ": " + parent_error);
 }
 
-nlohmann::json with_parent_checkpoint(store::Store& s, const std::string& db_path, nlohmann::json config) {
-  const nlohmann::json::json_pointer at("/train/init/from");
-  if (!config.contains(at)) return config;
-  const auto parent = run_reference(config[at]);
-  if (!parent) return config;
+std::string resolve_run_checkpoint(store::Store& s, const std::string& db_path, const std::string& from) {
+  const auto parent = run_reference(nlohmann::json(from));
+  if (!parent) return from;
   const auto rec = s.find_run(*parent);
   if (!rec)
     throw Error(fmt::format("train.init.from refers to run {}, which is not in {}", *parent, db_path));
@@ -88,12 +86,16 @@ nlohmann::json with_parent_checkpoint(store::Store& s, const std::string& db_pat
                             rec->experiment, rec->variant, to_string(rec->status)));
   const fs::path dir = run_dir(db_path, *parent);
   for (const char* name : {"best.safetensors", "last.safetensors"})
-    if (fs::is_regular_file(dir / name)) {
-      config[at] = (dir / name).string();
-      return config;
-    }
+    if (fs::is_regular_file(dir / name)) return (dir / name).string();
   throw Error(fmt::format("train.init.from refers to run {} ({} {}), which left no checkpoint in {}", *parent,
                           rec->experiment, rec->variant, dir.string()));
+}
+
+nlohmann::json with_parent_checkpoint(store::Store& s, const std::string& db_path, nlohmann::json config) {
+  const nlohmann::json::json_pointer at("/train/init/from");
+  if (config.contains(at) && config[at].is_string())
+    config[at] = resolve_run_checkpoint(s, db_path, config[at].get<std::string>());
+  return config;
 }
 
 }  // namespace atrous

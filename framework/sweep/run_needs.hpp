@@ -53,10 +53,14 @@ std::string waiting_text(const RunNeed& need);
 // "skipped: its parent frontend (0123456789ab) failed: <parent's error>"
 std::string skipped_text(const RunNeed& need, std::optional<RunStatus> parent_status, const std::string& parent_error);
 
-// The config a worker trains: train.init.from "run:<id>" replaced by the parent
-// run's best checkpoint (<its run_dir>/best.safetensors, else last.safetensors).
-// Throws when the parent is not done or left no checkpoint. Other configs are
-// returned unchanged.
+// "run:<id>" -> that run's best checkpoint (<its run_dir>/best.safetensors, else
+// last.safetensors); any other value is returned as it is. Throws when the run is
+// not in the database, not done, or left no checkpoint. (The resolver for the
+// recipe's resolve_init_source, should the worker keep the reference in the config.)
+std::string resolve_run_checkpoint(store::Store& s, const std::string& db_path, const std::string& from);
+
+// The config a worker trains: train.init.from "run:<id>" replaced by
+// resolve_run_checkpoint. Other configs are returned unchanged.
 nlohmann::json with_parent_checkpoint(store::Store& s, const std::string& db_path, nlohmann::json config);
 
 }  // namespace atrous

@@ -106,8 +106,12 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
   // From here on every outcome is recorded: an exception is a failed run with its message.
   try {
     // A later stage starts from its parent's best checkpoint, found now that the parent is done.
-    const RunConfig run = run_from_json(with_parent_checkpoint(s, db_path, nlohmann::json::parse(record->config_json)),
-                                        "run " + run_id);
+    const auto stored = nlohmann::json::parse(record->config_json);
+    const auto config = with_parent_checkpoint(s, db_path, stored);
+    if (config != stored)
+      fmt::print(stderr, "run {}: train.init.from {} is {}\n", run_id, stored["train"]["init"]["from"].dump(),
+                 config["train"]["init"]["from"].dump());
+    const RunConfig run = run_from_json(config, "run " + run_id);
     TrainOptions o;
     o.out_dir = run_dir(db_path, run_id);
     o.resume = true;

@@ -26,6 +26,7 @@
 #include "store/store.hpp"
 #include "support/cli.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/status_table.hpp"  // parse_utc_timestamp
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
@@ -188,9 +189,8 @@ TEST(SlowStagedSweep, KilledWhileTheParentRunsResumesAndRunsTheChildOnce) {
   kill_and_resume(dir, dir.write("t.yaml", experiment("  a: {}\n  b: {needs: a, model.name: \"run:a\"}\n", 12, 64)));
 }
 
-// With the recipe's train.init (helper F's branch): the child's config, as its
-// worker trained it (config.json in its run folder), starts from the parent's
-// best checkpoint, written before the child started.
+// With the recipe's train.init (helper F's branch): the child's worker turns
+// "run:<parent id>" into the parent's best checkpoint, final before the child started.
 TEST(SlowStagedSweep, TheChildStartsFromTheParentsFinalBestCheckpoint) {
   TempDir dir("staged_sweep_init");
   const std::string spec =
@@ -205,8 +205,15 @@ TEST(SlowStagedSweep, TheChildStartsFromTheParentsFinalBestCheckpoint) {
   kill_and_resume(dir, spec);
   for (const auto& [parent, child] : stages(dir / "r.db")) {
     const auto best = std::filesystem::path(dir / ("runs/" + parent.id)) / "best.safetensors";
-    const auto trained = nlohmann::json::parse(read(dir / ("runs/" + child.id + "/config.json")));
-    EXPECT_EQ(trained["train"]["init"]["from"], best.string());
+    // The worker says which file the reference became (worker.log, beside the run).
+    const std::string log = read(dir / ("runs/" + child.id + "/worker.log"));
+    EXPECT_TRUE(testing::contains(log, "train.init.from \"run:" + parent.id + "\" is " +
+                                           nlohmann::json(best.string()).dump()))
+        << log;
+    // The parent's last write of best.safetensors came before the child claimed its run.
+    const auto written = std::chrono::file_clock::to_sys(std::filesystem::last_write_time(best));
+    const double written_s = std::chrono::duration<double>(written.time_since_epoch()).count();
+    EXPECT_LE(written_s, parse_utc_timestamp(child.start_time) + 0.001);
     EXPECT_TRUE(testing::contains(child.config_json, "\"run:" + parent.id + "\"")) << child.config_json;  // as planned
   }
 }
