@@ -13,6 +13,7 @@
 #include "eval/metric_catalogue.hpp"
 #include "report/analysis.hpp"
 #include "report/html_escape.hpp"
+#include "report/lineage.hpp"
 #include "report/stats.hpp"
 
 namespace atrous::report {
@@ -133,6 +134,30 @@ std::string changes_text(const Group& g, const Group* baseline, const std::strin
   return out + "; resolved: " + changes;
 }
 
+// ". Initialised from **frontend**'s best checkpoint (layers `stack*`); frozen: `stack*`":
+// where a staged variant's weights came from, or "".
+std::string lineage_text(const Group& g, const ReportData& d) {
+  const auto l = lineage_of(g, d);
+  if (!l) return "";
+  const auto list = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + code(i);
+    return out;
+  };
+  std::string out;
+  if (!l->parent_variant.empty())
+    out = fmt::format(". Initialised from **{}**'s best checkpoint (its run at the same grid point and seed)",
+                      md(l->parent_variant));
+  else if (!l->parent_run.empty())
+    out = fmt::format(". Initialised from run {}'s best checkpoint (not a run of this experiment)",
+                      code(l->parent_run.substr(0, 12)));
+  else if (!l->parent_path.empty())
+    out = fmt::format(". Initialised from {}", code(l->parent_path));
+  if (!out.empty()) out += l->layers.empty() ? ", all layers" : ", layers " + list(l->layers);
+  if (!l->frozen.empty()) out += (out.empty() ? ". Frozen: " : "; frozen: ") + list(l->frozen);
+  return out;
+}
+
 // Distinct non-empty values, joined.
 std::string distinct(const ReportData& d, const std::function<std::string(const store::RunRecord&)>& f) {
   std::set<std::string> seen;
@@ -179,7 +204,8 @@ void section_title(std::string& out, const ReportData& d) {
   std::set<std::string> listed;
   for (const auto& g : d.groups)
     if (listed.insert(g.variant).second)
-      out += fmt::format("- **{}**: {}\n", md(g.variant), changes_text(g, d.baseline_of(g), db_option));
+      out += fmt::format("- **{}**: {}{}\n", md(g.variant), changes_text(g, d.baseline_of(g), db_option),
+                         lineage_text(g, d));
   if (d.spec.contains("grid") && d.spec["grid"].is_object())
     for (const auto& [axis, values] : d.spec["grid"].items()) {
       std::string text;

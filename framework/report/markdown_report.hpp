@@ -3,7 +3,8 @@
 // results database only (report_data.hpp) plus what report_writer.hpp measured
 // from the runs' checkpoints (prediction grid, effective receptive fields) and
 // the charts it drew. Sections: title and what was compared (each variant as
-// written in the spec, and its resolved config diff from the baseline), a
+// written in the spec, its resolved config diff from the baseline, and for a
+// staged variant the run it was initialised from and its frozen layers), a
 // "still running" notice when runs are queued or running, setup (dataset,
 // recipe, seeds, hardware, total compute), the main table (mean ± std and 95% CI
 // over seeds, best per column in bold), per-class IoU, significance against the

@@ -4,9 +4,13 @@
 // worker (`atrous worker --db PATH --run ID --threads K`, sweep/worker.hpp),
 // which records everything about the run itself. Local processes now; MPI ranks
 // or Slurm array tasks are further implementations of the same interface.
+// Run ids come parents first (a staged variant's runs after the runs they need).
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "sweep/run_needs.hpp"
 
 namespace atrous {
 
@@ -16,6 +20,9 @@ struct LaunchPlan {
   int threads = 0;  // total thread budget, shared by the jobs (0: all cores)
   // Progress lines for the user ("started ...", "finished ..."); may be empty.
   std::function<void(const std::string&)> report;
+  // Run id -> the run it needs (run_needs.hpp): a backend starts it only once that
+  // one is done (need_gate), and records it skipped when that one failed.
+  std::map<std::string, RunNeed> needs;
 };
 
 class Backend {

@@ -59,7 +59,62 @@ void read_documents(const ExperimentSpec& spec, const nlohmann::json& node, cons
   }
 }
 
+const VariantSpec* find_variant(const ExperimentSpec& spec, const std::string& name) {
+  for (const auto& v : spec.variants)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+// Every `needs` names another variant, and following them never comes back.
+void check_needs(const ExperimentSpec& spec) {
+  for (const auto& v : spec.variants) {
+    if (v.needs.empty()) continue;
+    if (v.needs == v.name) spec.fail(v.needs_pointer, fmt::format("variant '{}' needs itself", v.name));
+    if (!find_variant(spec, v.needs)) {
+      std::string known;
+      for (const auto& o : spec.variants) known += (known.empty() ? "" : ", ") + o.name;
+      spec.fail(v.needs_pointer, fmt::format("variant '{}' needs '{}', which is not one of the variants ({})", v.name,
+                                             v.needs, known));
+    }
+  }
+  for (const auto& v : spec.variants) {
+    std::vector<std::string> chain{v.name};
+    for (const VariantSpec* at = &v; !at->needs.empty();) {
+      at = find_variant(spec, at->needs);
+      chain.push_back(at->name);
+      if (at->name == v.name) {
+        std::string path;
+        for (const auto& n : chain) path += (path.empty() ? "" : " -> ") + n;
+        spec.fail(v.needs_pointer, fmt::format("variant '{}' needs a variant that needs it back ({}): stages must "
+                                               "not form a cycle",
+                                               v.name, path));
+      }
+      if (chain.size() > spec.variants.size() + 1) break;  // a cycle not through `v`: reported at its own variant
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<const VariantSpec*> stage_order(const ExperimentSpec& spec) {
+  // Kahn's algorithm, picking in file order: stable for specs without `needs`.
+  std::vector<const VariantSpec*> order;
+  std::set<std::string> placed;
+  while (order.size() < spec.variants.size()) {
+    bool progress = false;
+    for (const auto& v : spec.variants)
+      if (!placed.count(v.name) && (v.needs.empty() || placed.count(v.needs) || !find_variant(spec, v.needs))) {
+        order.push_back(&v);
+        placed.insert(v.name);
+        progress = true;
+        break;
+      }
+    if (!progress)  // a cycle (load_experiment rejects them; a stored outline may not): the rest in file order
+      for (const auto& v : spec.variants)
+        if (placed.insert(v.name).second) order.push_back(&v);
+  }
+  return order;
+}
 
 std::string locate_config_file(const ExperimentSpec& spec, const std::string& name, const std::string& pointer) {
   const fs::path given(name);
@@ -112,7 +167,15 @@ ExperimentSpec load_experiment(const std::string& path) {
     VariantSpec v;
     v.name = name;
     v.pointer = join_pointer("/variants", name);
-    read_documents(spec, value, v.pointer, v.files, v.overrides, /*allow_set=*/false);
+    nlohmann::json documents = value;
+    if (value.is_object() && value.contains("needs")) {
+      v.needs_pointer = join_pointer(v.pointer, "needs");
+      if (!value["needs"].is_string() || value["needs"].get<std::string>().empty())
+        spec.fail(v.needs_pointer, "'needs' expects the name of another variant (the stage this one continues)");
+      v.needs = value["needs"].get<std::string>();
+      documents.erase("needs");
+    }
+    read_documents(spec, documents, v.pointer, v.files, v.overrides, /*allow_set=*/false);
     spec.variants.push_back(std::move(v));
   }
   // nlohmann's object iterates keys sorted; the file's order is what users wrote,
@@ -121,6 +184,7 @@ ExperimentSpec load_experiment(const std::string& path) {
     const auto la = spec.doc.where(a.pointer), lb = spec.doc.where(b.pointer);
     return std::pair(la.line, la.column) < std::pair(lb.line, lb.column);
   });
+  check_needs(spec);
 
   if (root.contains("grid")) {
     const auto& grid = root["grid"];
@@ -278,12 +342,14 @@ std::vector<PlannedRun> expand(const ExperimentSpec& spec) {
     points = std::move(next);
   }
   std::vector<PlannedRun> runs;
-  for (const auto& variant : spec.variants)
+  for (const VariantSpec* stage : stage_order(spec))
     for (const auto& point : points)
       for (int64_t seed : spec.seeds) {
+        const VariantSpec& variant = *stage;
         PlannedRun r;
         r.variant = variant.name;
         r.variant_pointer = variant.pointer;
+        r.needs = variant.needs;
         r.grid_values = point;
         r.seed = seed;
         r.files = spec.base_files;

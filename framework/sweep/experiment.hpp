@@ -9,6 +9,7 @@
 //     fcn: {}
 //     dilated: {model: configs/models/dilated.yaml}
 //     dilated_ms: {model: configs/models/dilated.yaml, data.augment.scales: [0.5, 1.0, 1.5]}
+//     context: {needs: fcn, train.init.from: "run:fcn", train.freeze: ["stack.*"]}   # a second stage
 //   grid: {train.optimizer.lr: [0.01, 0.003]}     # optional: cartesian product
 //   grid:                                          # ... or a named axis of option bundles
 //     dataset:
@@ -23,6 +24,14 @@
 // axis whose values are option bundles written like variants (files and dotted
 // overrides), applied after the variant's. Expansion gives one planned run per
 // variant × grid point × seed, in that order.
+//
+// A variant that `needs` another (its parent) is a later stage: each of its runs
+// depends on the parent's run at the same grid point and seed. A value
+// "run:<parent>" in the variant names that run; the plan writes the parent's run
+// id in its place (so a changed parent changes its children's ids), runs parents
+// first, and a sweep starts a child only once its parent is done. A variant
+// refers only to the variant it needs; unknown parents and cycles are located
+// errors.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -37,6 +46,8 @@ struct VariantSpec {
   std::map<std::string, std::string> files;  // "model" | "data" | "train" -> path (resolved)
   std::vector<std::string> overrides;        // "document.key=value", in file order
   std::string pointer;                       // JSON pointer of the variant in the spec (for errors)
+  std::string needs;                         // the parent variant ("" for a first stage)
+  std::string needs_pointer;                 // where `needs` was written
 };
 
 // One value of a named grid axis: files and overrides, like a variant.
@@ -83,6 +94,7 @@ struct PlannedRun {
   std::map<std::string, std::string> files;           // model, data, train -> path
   std::vector<std::string> overrides;                 // base, then variant, then grid, then train.seed
   std::string variant_pointer;                        // where the variant was declared
+  std::string needs;                                  // the variant's parent ("" when none)
   // "dilated lr=0.01 seed=2": a human label.
   std::string label() const;
 };
@@ -100,7 +112,10 @@ int64_t planned_run_count(const ExperimentSpec& spec);
 // Reads and validates the spec's structure (types, required keys, files exist,
 // non-empty); override keys are validated when the runs are resolved.
 ExperimentSpec load_experiment(const std::string& path);
-// The planned runs. More than kMaxPlannedRuns is a usage error located at the
+// The variants in the order their runs are planned: file order, except that a
+// variant comes after the one it needs.
+std::vector<const VariantSpec*> stage_order(const ExperimentSpec& spec);
+// The planned runs (a parent's runs before its children's). More than kMaxPlannedRuns is a usage error located at the
 // grid (or the variants, or the seeds) naming each factor of the count.
 std::vector<PlannedRun> expand(const ExperimentSpec& spec);
 

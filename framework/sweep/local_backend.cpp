@@ -13,6 +13,8 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "core/context.hpp"
@@ -108,11 +110,13 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
   store::Store s = store::Store::open(plan.db_path);
   std::deque<std::string> pending(run_ids.begin(), run_ids.end());
   std::map<pid_t, std::string> active;
+  std::set<std::string> unfinished(run_ids.begin(), run_ids.end());  // pending or active (a set: sweeps are large)
   bool stopping = false;
 
   auto finished = [&](pid_t pid, int status) {
     const std::string run = active.at(pid);
     active.erase(pid);
+    unfinished.erase(run);
     const bool clean = WIFEXITED(status) && (WEXITSTATUS(status) == worker_exit_done ||
                                              WEXITSTATUS(status) == worker_exit_failed ||
                                              WEXITSTATUS(status) == worker_exit_interrupted ||
@@ -132,6 +136,49 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
                          fmt::format(": {}", store::to_string(rec->status)), rec->error.empty() ? "" : " — " + rec->error));
   };
 
+  // The first pending run that may start: one that needs nothing, or whose parent
+  // is done. On the way, children of failed parents are recorded skipped and
+  // children of parents this sweep will not run are left queued.
+  const auto scheduled = [&](const std::string& id) { return unfinished.count(id) > 0; };
+  const auto scan = [&](bool take) -> std::optional<std::string> {
+    for (auto it = pending.begin(); it != pending.end();) {
+      const auto need = plan.needs.find(*it);
+      const auto parent = need == plan.needs.end() ? std::nullopt : s.find_run(need->second.parent_id);
+      const std::optional<RunStatus> parent_status =
+          parent ? std::optional<RunStatus>(parent->status) : std::nullopt;
+      const NeedGate gate =
+          need == plan.needs.end() ? NeedGate::ready : need_gate(parent_status, scheduled(need->second.parent_id));
+      if (gate == NeedGate::ready) {
+        std::string run = *it;
+        if (take) pending.erase(it);
+        return run;
+      }
+      if (gate == NeedGate::skip) {
+        const std::string why = skipped_text(need->second, parent_status, parent ? parent->error : "");
+        s.set_status(*it, store::RunStatus::failed, why);
+        report(fmt::format("skipped  {}: {}", it->substr(0, 12), why.substr(std::string_view("skipped: ").size())));
+        unfinished.erase(*it);
+        it = pending.erase(it);
+      } else if (gate == NeedGate::blocked) {
+        report(fmt::format("left     {}: {}, which this sweep does not run", it->substr(0, 12), waiting_text(need->second)));
+        unfinished.erase(*it);
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return std::nullopt;
+  };
+  const auto next_ready = [&] { return scan(true); };
+  const auto next_ready_exists = [&] {
+    if (pending.empty()) return true;
+    // A parent running elsewhere (another sweep on this database) is worth waiting for.
+    for (const auto& id : pending)
+      if (const auto need = plan.needs.find(id); need != plan.needs.end())
+        if (const auto p = s.find_run(need->second.parent_id); p && p->status == RunStatus::running) return true;
+    return scan(false).has_value() || pending.empty();
+  };
+
   while ((!pending.empty() && !stopping) || !active.empty()) {
     if (stop_requested() && !stopping) {
       stopping = true;
@@ -139,13 +186,15 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
                          pending.size()));
       for (const auto& [pid, run] : active) kill(pid, SIGTERM);
     }
-    while (!stopping && static_cast<int>(active.size()) < jobs && !pending.empty()) {
-      const std::string run = pending.front();
-      pending.pop_front();
-      const pid_t pid = spawn_worker(executable_, plan.db_path, run, threads);
-      active[pid] = run;
-      report(fmt::format("started  {} (pid {}, {} threads)", run.substr(0, 12), pid, threads));
+    while (!stopping && static_cast<int>(active.size()) < jobs) {
+      const auto run = next_ready();
+      if (!run) break;
+      const pid_t pid = spawn_worker(executable_, plan.db_path, *run, threads);
+      active[pid] = *run;
+      report(fmt::format("started  {} (pid {}, {} threads)", run->substr(0, 12), pid, threads));
     }
+    if (!stopping && active.empty() && !pending.empty() && !next_ready_exists())
+      throw Error("internal: every pending run waits for a run that cannot start (a cycle of needs)");
     bool reaped = false;
     for (auto it = active.begin(); it != active.end();) {
       const pid_t pid = it->first;

@@ -1,6 +1,9 @@
 #pragma once
 // Runs workers as child processes of this one (fork + exec of /proc/self/exe),
-// `jobs` at a time, each with threads max(1, budget / jobs).
+// `jobs` at a time, each with threads max(1, budget / jobs). A run that needs
+// another (LaunchPlan::needs) waits until that one is done; when it failed the run
+// is recorded failed ("skipped: ..."), when this sweep does not run it, the run is
+// left queued.
 //
 // A child killed by a signal (or exiting abnormally) while its run is still
 // 'running' in the database leaves a record behind: failed with "worker killed by

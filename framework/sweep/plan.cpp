@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.hpp"
+#include "sweep/run_needs.hpp"
 
 namespace atrous {
 
@@ -23,6 +25,33 @@ const VariantSpec& variant_of(const ExperimentSpec& spec, const std::string& nam
   for (const auto& v : spec.variants)
     if (v.name == name) return v;
   throw Error(fmt::format("internal: planned run of unknown variant '{}'", name));
+}
+
+// "key=<JSON>" overrides: each "run:<variant>" value becomes "run:<parent id>"
+// (the one variant it may name is `need`); returns how many were replaced.
+int refer_to_parent(const ExperimentSpec& spec, const VariantSpec& v, const std::string& parent_id,
+                    std::vector<std::string>& overrides) {
+  int replaced = 0;
+  for (auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) continue;
+    const auto value = nlohmann::json::parse(o.substr(eq + 1), nullptr, false);
+    const auto target = run_reference(value);
+    if (!target || !std::any_of(spec.variants.begin(), spec.variants.end(),
+                                [&](const VariantSpec& x) { return x.name == *target; }))
+      continue;  // not a variant's name: e.g. "run:<id>" of a run of another study
+    if (*target != v.needs)
+      spec.fail(v.pointer, v.needs.empty()
+                               ? fmt::format("variant '{}' refers to \"run:{}\" ({}) but does not need it: add "
+                                             "`needs: {}`",
+                                             v.name, *target, o.substr(0, eq), *target)
+                               : fmt::format("variant '{}' refers to \"run:{}\" ({}) but needs '{}': a variant "
+                                             "refers only to the variant it needs",
+                                             v.name, *target, o.substr(0, eq), v.needs));
+    o = o.substr(0, eq + 1) + nlohmann::json(std::string(kRunReferencePrefix) + parent_id).dump();
+    ++replaced;
+  }
+  return replaced;
 }
 
 }  // namespace
@@ -51,10 +80,27 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
   std::map<std::string, const ResolvedRun*> by_id;
   std::vector<ResolvedRun> out;
   out.reserve(runs.size());
-  for (const auto& r : runs) {
-    const VariantSpec& v = variant_of(spec, r.variant);
+  for (const auto& planned : runs) {
+    const VariantSpec& v = variant_of(spec, planned.variant);
+    PlannedRun r = planned;
+    std::string parent_id;
+    if (!v.needs.empty()) {
+      for (const auto& p : out)
+        if (p.planned.variant == v.needs && p.planned.seed == r.seed && p.planned.grid_values == r.grid_values)
+          parent_id = p.id;
+      if (parent_id.empty())
+        spec.fail(v.needs_pointer, fmt::format("run '{}' needs a run of '{}' at the same grid point and seed, and "
+                                               "there is none planned before it",
+                                               r.label(), v.needs));
+    }
+    const int references = refer_to_parent(spec, v, parent_id, r.overrides);
+    if (!v.needs.empty() && references == 0)
+      spec.fail(v.needs_pointer, fmt::format("variant '{}' needs '{}' but none of its values refers to it: set e.g. "
+                                             "train.init.from: \"run:{}\"",
+                                             v.name, v.needs, v.needs));
     std::vector<std::string> upto_variant = spec.base_overrides;
     upto_variant.insert(upto_variant.end(), v.overrides.begin(), v.overrides.end());
+    refer_to_parent(spec, v, parent_id, upto_variant);
     PlannedRun variant_only = r;  // the run without its grid point's files and overrides
     variant_only.files = spec.base_files;
     for (const auto& [doc, path] : v.files) variant_only.files[doc] = path;
@@ -77,6 +123,7 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
       PlannedRun partial = variant_only;
       for (const auto& axis : spec.grid) {
         axis.apply(r.grid_values.at(axis.key), partial.files, partial.overrides);
+        refer_to_parent(spec, v, parent_id, partial.overrides);
         try {
           load(partial, partial.overrides);
         } catch (const Error& axis_error) {
@@ -89,6 +136,7 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
       rethrow_at(spec, "/seeds", fmt::format("variant '{}', seed {}", v.name, r.seed), e);
     }
     resolved.id = resolved.config.hash();
+    resolved.parent_id = parent_id;
     out.push_back(std::move(resolved));
     if (auto [it, fresh] = by_id.emplace(out.back().id, &out.back()); !fresh) {
       // `out` reserved its size, so the stored pointer is stable.

@@ -19,11 +19,19 @@ namespace atrous {
 struct ResolvedRun {
   PlannedRun planned;
   RunConfig config;
-  std::string id;  // RunConfig::hash(): 16 hex digits
+  std::string id;         // RunConfig::hash(): 16 hex digits
+  std::string parent_id;  // the run it needs (planned.needs's run at the same grid point and seed), or ""
 };
 
 // Resolves all runs (every error before anything runs). Two runs resolving to the
 // same config are an error located at the second one's variant.
+//
+// A run of a variant that needs another gets its parent's id in place of each
+// "run:<parent variant>" value (so the id of a child includes its parent's); its
+// parent must come earlier in `runs` (expand() orders them so). Located errors: a
+// parent variant without a run at the child's grid point and seed, a variant that
+// needs a parent but never refers to it, and a "run:<variant>" naming any variant
+// other than the one needed.
 std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vector<PlannedRun>& runs);
 
 // load_experiment + expand + resolve_plan.

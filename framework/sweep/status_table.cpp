@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "eval/metric_catalogue.hpp"
+#include "sweep/run_needs.hpp"
 #include "sweep/sweep_runner.hpp"
 #include "train/run_config.hpp"
 #include "train/trainer.hpp"
@@ -58,6 +59,19 @@ Cell best_value(store::Store& s, const std::string& run, const std::string& metr
   for (const auto& m : s.metrics(run, metric))
     if (std::isfinite(m.value) && (std::isnan(best) || (higher ? m.value > best : m.value < best))) best = m.value;
   return std::isfinite(best) ? Cell(best) : Cell(std::monostate{});
+}
+
+// "waiting for frontend (0123456789ab)" for a queued or interrupted run whose
+// parent run (a "run:<id>" in its config) is not done yet; "" otherwise.
+std::string waiting_for(store::Store& s, const store::RunRecord& run) {
+  if (run.status != store::RunStatus::queued && run.status != store::RunStatus::interrupted) return "";
+  const auto config = nlohmann::json::parse(run.config_json, nullptr, false);
+  for (const auto& [key, parent_id] : run_references(config)) {
+    const auto parent = s.find_run(parent_id);
+    if (!parent || parent->status != store::RunStatus::done)
+      return waiting_text(RunNeed{parent_id, parent ? parent->variant : "run"});
+  }
+  return "";
 }
 
 }  // namespace
@@ -116,7 +130,10 @@ Table status_table(store::Store& s, const std::string& experiment,
     row.push_back(best_value(s, run.id, metric));
     row.push_back(std::isfinite(p.eta) ? Cell(format_duration(p.eta)) : Cell(std::monostate{}));
     row.push_back(run.id.substr(0, 12));
-    row.push_back(run.error.empty() ? Cell(std::monostate{}) : Cell(run.error));
+    const std::string waiting = waiting_for(s, run);
+    row.push_back(!waiting.empty()      ? Cell(waiting)
+                  : run.error.empty() ? Cell(std::monostate{})
+                                      : Cell(run.error));
     t.rows.push_back(std::move(row));
   }
   return t;

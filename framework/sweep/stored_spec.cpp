@@ -6,9 +6,11 @@ ExperimentSpec stored_spec_outline(const nlohmann::json& spec_json) {
   ExperimentSpec spec;
   if (!spec_json.is_object()) return spec;
   if (spec_json.contains("variants") && spec_json["variants"].is_object())
-    for (const auto& [name, _] : spec_json["variants"].items()) {
+    for (const auto& [name, value] : spec_json["variants"].items()) {
       VariantSpec v;
       v.name = name;
+      if (value.is_object() && value.contains("needs") && value["needs"].is_string())
+        v.needs = value["needs"].get<std::string>();  // plans parents first, as the sweep did
       spec.variants.push_back(std::move(v));
     }
   if (spec_json.contains("grid") && spec_json["grid"].is_object())

@@ -65,7 +65,9 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backe
                                  id.substr(0, 12), other, store::to_string(st),
                                  st == store::RunStatus::done ? ": reused, not run again" : ""));
     }
-  LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report};
+  LaunchPlan launch{options.db_path, options.jobs, options.threads, options.report, {}};
+  for (const auto& r : plan.runs)
+    if (!r.parent_id.empty()) launch.needs[r.id] = RunNeed{r.parent_id, r.planned.needs};
   if (!out.launched.empty()) backend.execute(out.launched, launch);
 
   out.summary.columns = {"variant", "grid", "seed", "status", "best " + spec.report_metric, "id", "error"};

@@ -5,7 +5,8 @@
 //     existing runs keep their state, so the same command again resumes; a run
 //     another experiment recorded is linked to this one too, and reused if done),
 //   - --retry-failed requeues failed runs,
-//   - every queued or interrupted run of the plan goes to the backend.
+//   - every queued or interrupted run of the plan goes to the backend, parents
+//     first, with the run each child needs (LaunchPlan::needs).
 // Also the dry-run's plan table (state in the database, estimated cost).
 #include <string>
 #include <vector>

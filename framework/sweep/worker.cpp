@@ -11,6 +11,7 @@
 #include "model/build.hpp"
 #include "model/summary.hpp"
 #include "store/store.hpp"
+#include "sweep/run_needs.hpp"
 #include "sweep/stop_signal.hpp"
 #include "train/trainer.hpp"
 
@@ -104,7 +105,13 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
   }
   // From here on every outcome is recorded: an exception is a failed run with its message.
   try {
-    const RunConfig run = run_from_json(nlohmann::json::parse(record->config_json), "run " + run_id);
+    // A later stage starts from its parent's best checkpoint, found now that the parent is done.
+    const auto stored = nlohmann::json::parse(record->config_json);
+    const auto config = with_parent_checkpoint(s, db_path, stored);
+    if (config != stored)
+      fmt::print(stderr, "run {}: train.init.from {} is {}\n", run_id, stored["train"]["init"]["from"].dump(),
+                 config["train"]["init"]["from"].dump());
+    const RunConfig run = run_from_json(config, "run " + run_id);
     TrainOptions o;
     o.out_dir = run_dir(db_path, run_id);
     o.resume = true;

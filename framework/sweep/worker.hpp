@@ -4,7 +4,8 @@
 // run, not the sweep, and so that MPI ranks or Slurm array tasks can run the same
 // unit. The worker
 //   - claims the run (queued/interrupted -> running, with pid, host, versions, threads),
-//   - rebuilds it from its stored config_json and trains it in run_dir() with
+//   - rebuilds it from its stored config_json (a train.init.from "run:<id>" becomes
+//     that done run's best checkpoint, run_needs.hpp) and trains it in run_dir() with
 //     resume (an interrupted run continues from its last checkpoint),
 //   - logs each evaluated epoch's metrics in one transaction (idempotent per step,
 //     so a replayed epoch replaces its rows),
