@@ -35,7 +35,7 @@ TEST(ModelZoo, HasTheIssuesModels) {
   for (const char* name :
        {"plain", "fcn", "fcn8s", "frontend", "context_basic", "context_large", "frontend_context", "dilated",
         "dilated_aspp", "hdc", "unet", "unet_dilated", "deeplab_lite", "bench_dilated_segnet",
-        "bench_dilated_segnet_w16", "bench_unet_dilated"})
+        "bench_dilated_segnet_w16", "bench_unet_dilated", "deeplab_v3"})
     EXPECT_NE(std::find(z.begin(), z.end(), name), z.end()) << name;
 }
 
