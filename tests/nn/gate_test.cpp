@@ -51,6 +51,34 @@ TEST(Gate, PlainInputMatchesTheFormula) {
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], expected[i], 1e-6) << "at " << i;
 }
 
+// The gate computes exp without library calls (so that it vectorises): over a
+// dense sweep of [-30, 30] for both halves it must agree with the double formula
+// to 1e-6, and saturate to exactly +-1 (tanh) and to below 1e-37 (sigmoid, whose
+// exp is clamped where 2^n stays normal) far out.
+TEST(Gate, AccurateOverTheWholeRange) {
+  const int64_t n = 6001;
+  std::vector<float> xv(static_cast<size_t>(2 * n));
+  for (int64_t i = 0; i < n; ++i) {
+    xv[static_cast<size_t>(i)] = -30.f + 0.01f * static_cast<float>(i);          // tanh's argument
+    xv[static_cast<size_t>(n + i)] = 30.f - 0.01f * static_cast<float>(i) * 0.5f;  // sigmoid's, another sweep
+  }
+  Graph g;
+  g.add_input("x", {2, 1, n});
+  g.add("gate", create_layer("gate", json::object()), {"x"});
+  const auto y = g.forward(Tensor::from_plain({1, 2, 1, n}, xv), false).to_vector();
+  const auto expected = gated(xv, 1, 1, n);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], expected[i], 1e-6) << "at " << xv[i] << ", " << xv[n + i];
+  Graph far;
+  far.add_input("x", {2, 1, 3});
+  far.add("gate", create_layer("gate", json::object()), {"x"});
+  const auto f = far.forward(Tensor::from_plain({1, 2, 1, 3}, {200.f, -200.f, 1.f, 200.f, 200.f, -200.f}), false)
+                     .to_vector();
+  EXPECT_EQ(f[0], 1.f);
+  EXPECT_EQ(f[1], -1.f);
+  EXPECT_GE(f[2], 0.f);
+  EXPECT_LT(f[2], 1e-37f);
+}
+
 TEST(Gate, GradientsMatchFiniteDifferences) {
   Graph g;
   g.add_input("x", {6, 1, 9});
