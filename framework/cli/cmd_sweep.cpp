@@ -51,7 +51,8 @@ void add_sweep_command(CLI::App& app) {
       return;
     }
     if (slurm.backend == "slurm") {
-      run_slurm_sweep(plan, slurm, db, default_slurm_manifest_dir(db, plan.spec.name));
+      const std::string dir = default_slurm_manifest_dir(db, plan.spec.name);
+      write_slurm_sweep(slurm, plan.spec.name, plan.runs.size(), emit_manifest_for_slurm(plan, dir, db), db);
       return;
     }
     install_stop_handlers();

@@ -54,7 +54,10 @@ void add_slurm_sweep_options(CLI::App* sweep, SlurmSweepOptions& o) {
 }
 
 void check_slurm_options_need_backend(const CLI::App* sweep, const SlurmSweepOptions& o) {
-  if (o.backend == "slurm") return;
+  if (o.backend == "slurm") {
+    if (!o.time.empty()) parse_slurm_time(o.time);
+    return;
+  }
   for (const auto& name : slurm_only)
     if (sweep->count(name) > 0)
       throw Error(fmt::format("{} is an option of --backend slurm", name), Error::Kind::usage);
@@ -64,14 +67,14 @@ std::string default_slurm_manifest_dir(const std::string& db, const std::string&
   return (fs::absolute(db).parent_path() / "slurm" / experiment).string();
 }
 
-void run_slurm_sweep(const SweepPlan& plan, const SlurmSweepOptions& o, const std::string& db,
-                     const std::string& manifest_dir) {
-  const fs::path dir = fs::absolute(manifest_dir);
-  const SlurmManifest manifest = emit_manifest_for_slurm(plan, dir.string(), db);
+void write_slurm_sweep(const SlurmSweepOptions& o, const std::string& experiment, size_t planned_runs,
+                       const SlurmManifest& manifest, const std::string& db, std::string atrous) {
+  const fs::path manifest_path = fs::absolute(manifest.path);
+  const fs::path dir = manifest_path.parent_path();
   SlurmScriptOptions s;
-  s.manifest = fs::absolute(manifest.path).string();
+  s.manifest = manifest_path.string();
   s.pending = manifest.pending;
-  s.experiment = plan.spec.name;
+  s.experiment = experiment;
   s.partition = o.partition;
   s.time = o.time;
   s.cpus_per_task = o.cpus_per_task;
@@ -79,10 +82,10 @@ void run_slurm_sweep(const SweepPlan& plan, const SlurmSweepOptions& o, const st
   s.pack = o.pack;
   s.max_requeues = o.max_requeues;
   s.max_array_size = slurm_max_array_size();
-  s.atrous = this_executable();
+  s.atrous = atrous.empty() ? this_executable() : atrous;
   s.db = fs::absolute(db).string();
   s.log_dir = (dir / "slurm" / "logs").string();
-  s.job_name = "atrous-" + plan.spec.name;
+  s.job_name = "atrous-" + experiment;
   const SlurmScripts scripts = write_slurm_scripts(s);
 
   const fs::path out = dir / "slurm";
@@ -91,7 +94,7 @@ void run_slurm_sweep(const SweepPlan& plan, const SlurmSweepOptions& o, const st
   write_script(out / slurm_ingest_script_name, scripts.ingest);
   write_script(out / slurm_submit_script_name, scripts.submit);
   fmt::print("{} of {} runs pending; {} job array(s) (MaxArraySize {}) in {}\n", manifest.pending.size(),
-             plan.runs.size(), scripts.arrays.size(), s.max_array_size, out.string());
+             planned_runs, scripts.arrays.size(), s.max_array_size, out.string());
   if (scripts.arrays.empty()) return;
   if (!o.submit) {
     fmt::print("submit: bash {}\n", shell_quote((out / slurm_submit_script_name).string()));

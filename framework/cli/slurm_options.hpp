@@ -20,7 +20,8 @@ struct SlurmSweepOptions {
 // Adds --backend and the Slurm options to `atrous sweep`.
 void add_slurm_sweep_options(CLI::App* sweep, SlurmSweepOptions& options);
 
-// The Slurm options given without --backend slurm: a usage error naming them (they would do nothing).
+// The Slurm options given without --backend slurm: a usage error naming them (they would do nothing); a bad
+// --time: a usage error before anything is planned.
 void check_slurm_options_need_backend(const CLI::App* sweep, const SlurmSweepOptions& options);
 
 // What the manifest writer gives the Slurm backend.
@@ -37,9 +38,10 @@ SlurmManifest emit_manifest_for_slurm(const SweepPlan& plan, const std::string& 
 // On a cluster give a folder on the shared filesystem instead (the database itself stays on local disk).
 std::string default_slurm_manifest_dir(const std::string& db, const std::string& experiment);
 
-// Writes <dir>/slurm/{array-*.sh, ingest.sh, submit.sh} for the manifest's pending runs and, with --submit,
-// submits them (arrays, then ingest afterany all); prints what it wrote or the job ids.
-void run_slurm_sweep(const SweepPlan& plan, const SlurmSweepOptions& options, const std::string& db,
-                     const std::string& manifest_dir);
+// Writes <manifest dir>/slurm/{array-*.sh, ingest.sh, submit.sh} for the manifest's pending runs and, with
+// --submit, submits them (arrays, then ingest afterany all); prints what it wrote, or the job ids.
+// `atrous` is the binary the tasks run (default: this one, by its absolute path).
+void write_slurm_sweep(const SlurmSweepOptions& options, const std::string& experiment, size_t planned_runs,
+                       const SlurmManifest& manifest, const std::string& db, std::string atrous = "");
 
 }  // namespace atrous::cli

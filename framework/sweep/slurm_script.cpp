@@ -89,9 +89,9 @@ constexpr const char* array_body = R"BASH(
 # start resumes the run from its checkpoint. The shell is not replaced by the worker (exec) because someone
 # must requeue after the worker has exited. TERM (scancel, preemption) is forwarded too but does not requeue:
 # a cancelled task stays cancelled (preemption with PreemptMode=REQUEUE is requeued by Slurm itself).
-warned=0 interrupted=0 worker=
+warned=0 interrupted=0 terminated=0 worker=
 trap 'warned=1; interrupted=1; [[ -n $worker ]] && kill -USR1 "$worker" 2>/dev/null' USR1
-trap 'interrupted=1; [[ -n $worker ]] && kill -TERM "$worker" 2>/dev/null' TERM
+trap 'terminated=1; interrupted=1; [[ -n $worker ]] && kill -TERM "$worker" 2>/dev/null' TERM
 
 run_index() {  # runs manifest index $1 in a child process; returns its exit code
   "$atrous" worker --manifest "$manifest" --index "$1" --threads "${SLURM_CPUS_PER_TASK:-1}" &
@@ -111,8 +111,13 @@ run_index() {  # runs manifest index $1 in a child process; returns its exit cod
 requeue_task() {  # after USR1: requeue this task unless it was requeued max_requeues times already
   local task=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
   if ((${SLURM_RESTART_COUNT:-0} < max_requeues)); then
-    echo "atrous: task $task stopped before its time limit; requeued (restart ${SLURM_RESTART_COUNT:-0})" >&2
-    scontrol requeue "$task"
+    echo "atrous: task $task stopped before its time limit; requeueing (restart ${SLURM_RESTART_COUNT:-0})" >&2
+    if scontrol requeue "$task"; then
+      # Slurm now ends this incarnation (SIGTERM); exiting before that could race the requeue with this
+      # script's own completion, so wait for it (at most a minute).
+      local end=$((SECONDS + 60))
+      while ((!terminated && SECONDS < end)); do sleep 0.2; done
+    fi
   else
     echo "atrous: task $task stopped before its time limit and was requeued $max_requeues times already;" \
       "submit the sweep again to go on" >&2

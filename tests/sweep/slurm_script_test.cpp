@@ -263,7 +263,9 @@ fi
 [[ -f ")" + (dir / "fail-") + R"($index" ]] && exit 3
 exit 0
 )");
-    make_executable(dir, "fake bin/scontrol", "#!/bin/sh\necho \"scontrol $*\" >>\"" + calls + "\"\n");
+    // Like Slurm, `scontrol requeue` of a running task ends it with SIGTERM to its batch shell.
+    make_executable(dir, "fake bin/scontrol",
+                    "#!/bin/sh\necho \"scontrol $*\" >>\"" + calls + "\"\n[ \"$1\" = requeue ] && kill -TERM $PPID\nexit 0\n");
     make_executable(dir, "fake bin/sbatch",
                     "#!/bin/sh\nn=$(cat \"" + (dir / "next") + "\" 2>/dev/null || echo 100)\necho $((n + 1)) >\"" +
                         (dir / "next") + "\"\necho \"sbatch $*\" >>\"" + calls + "\"\necho \"$n;cluster\"\n");
