@@ -96,6 +96,9 @@ trap 'terminated=1; interrupted=1; [[ -n $worker ]] && kill -TERM "$worker" 2>/d
 run_index() {  # runs manifest index $1 in a child process; returns its exit code
   "$atrous" worker --manifest "$manifest" --index "$1" --threads "${SLURM_CPUS_PER_TASK:-1}" &
   worker=$!
+  # A signal that came between the fork and `worker=$!` found no worker to forward to: forward it now.
+  ((warned)) && kill -USR1 "$worker" 2>/dev/null
+  ((terminated)) && kill -TERM "$worker" 2>/dev/null
   local status
   while :; do
     interrupted=0
@@ -131,10 +134,10 @@ for index in "${indices[@]}"; do
   run_index "$index"
   code=$?
   echo "atrous: manifest index $index: worker exit $code" >&2
-  if ((code == 4)); then
-    ((warned)) && requeue_task
-    exit 4  # interrupted by scancel/TERM: resumes when the sweep is submitted again
-  fi
+  # Stopped by the warning (4), or killed by it before the worker could catch it (> 128): resume after a
+  # requeue. A failed run (3) stays failed.
+  ((warned && code != 0 && code != 3)) && requeue_task
+  ((code == 4)) && exit 4  # interrupted by scancel/TERM: resumes when the sweep is submitted again
   ((code != 0)) && status=$code
 done
 exit "$status"

@@ -297,11 +297,12 @@ TEST(SlurmScriptRun, ATaskRunsItsManifestIndexWithTheTaskCpus) {
   EXPECT_EQ(read_file(fake.calls), "atrous worker --manifest /shared/sweep/manifest.json --index 6 --threads 3\n");
 }
 
-// Starts `script` in the background as a task would, waits until the worker of `index` started, sends the
+// Starts `script` in the background as a task would, waits until the worker of `index` started (up to 60 s: a
+// loaded machine starts processes slowly), sends the
 // batch shell `signal` (what --signal=B:... does) and prints the script's exit code.
 std::string signal_task(const FakeSlurm& fake, const std::string& script, int index, const std::string& signal) {
   return "bash " + shell_quote(script) + " & pid=$!\n"
-         "for _ in $(seq 250); do [[ -f " + shell_quote(fake.dir / ("started-" + std::to_string(index))) +
+         "for _ in $(seq 3000); do [[ -f " + shell_quote(fake.dir / ("started-" + std::to_string(index))) +
          " ]] && break; sleep 0.02; done\n"
          "kill -" + signal + " $pid; wait $pid; echo \"exit $?\"\n";
 }
