@@ -74,19 +74,15 @@ echo "$1 $2" >>"$calls"
   const std::string submit = tmp.write("shared sweep/slurm/submit.sh", s.submit);
   std::filesystem::create_directories(o.log_dir);
 
-  // Submits, sends USR1 to the batch shell of index 5 (array-1's task 1) once its worker waits, makes the
-  // requeued task eligible at once (Slurm holds a requeued job back for two minutes), waits for the queue
-  // to empty.
+  // Submits, sends USR1 to the batch shell of index 5 (array-1's task 1) once its worker waits, waits for the
+  // queue to empty (slurm-local lets a requeued job start again after 10 s, not Slurm's default 120 s).
   const std::string q = shell_quote(calls);
   const std::string drive = tmp.write("drive.sh", "set -eu\n"
       "out=$(bash " + shell_quote(submit) + ")\necho \"$out\"\n"
       "second=$(sed -n 's/^submitted array job \\([0-9]*\\) (array-1.sh.*/\\1/p' <<<\"$out\")\n"
       "for _ in $(seq 600); do [[ -f " + q + ".waiting ]] && break; sleep 0.1; done\n"
       "scancel --batch --signal=USR1 \"${second}_1\"\n"
-      "for _ in $(seq 300); do\n"
-      "  [[ $(squeue -h -j \"${second}_1\" -o %T 2>/dev/null) == PENDING ]] && { scontrol update JobId=\"${second}_1\" StartTime=now; break; }\n"
-      "  sleep 0.2\n"
-      "done\n"
+
       "for _ in $(seq 600); do [[ -z $(squeue -h -o %i) ]] && break; sleep 0.5; done\n"
       "cp \"$(dirname \"$SLURM_CONF\")/log/slurmctld.log\" " + shell_quote(tmp / "slurmctld.log") + "\n"
       "[[ -z $(squeue -h -o %i) ]] || { echo 'jobs still queued after 300 s' >&2; squeue >&2; exit 1; }\n");
