@@ -222,6 +222,54 @@ TEST(ManifestCli, UsageErrors) {
   EXPECT_NE(missing.out.find("nothing"), std::string::npos) << missing.out;
 }
 
+// A staged variant through a manifest: the child waits for its parent's DONE (exit
+// 5, nothing written), then starts from the parent's best checkpoint; a failed
+// parent fails the child, as the local backend records it.
+TEST(ManifestCli, AStagedRunStartsFromItsParentsCheckpointOnlyOnceTheParentIsDone) {
+  TempDir dir("manifest_staged");
+  const std::string spec = dir.write(
+      "st.yaml", fmt::format("name: st\nbase:\n  model: {}\n  data: {}\n  train: {}\n"
+                             "  set: {{model.width: 4, model.rates: [1, 2], data.image_size: 32, data.train.count: 8,\n"
+                             "        data.val.count: 2, train.epochs: 1, train.batch_size: 4}}\n"
+                             "variants:\n  a: {{}}\n  b: {{needs: a, train.init.from: \"run:a\"}}\nseeds: [1]\n",
+                             config("models/dilated.yaml"), config("data/shapes.yaml"), config("train/quick.yaml")));
+  const std::string mdir = dir / "m";
+  ASSERT_EQ(run_atrous("sweep " + spec + " --emit-manifest " + mdir).code, 0);
+  const Manifest m = read_manifest(mdir + "/manifest.json");
+  ASSERT_EQ(m.runs.size(), 2u);
+  ASSERT_EQ(m.runs[1].needs, m.runs[0].run_id);
+  const std::string child = manifest_run_dir(mdir, m.runs[1].run_id);
+
+  const auto early = run_atrous("worker --manifest " + mdir + " --index 1 --threads 1 --wait-parent 0.2");
+  EXPECT_EQ(early.code, 5) << early.out;
+  EXPECT_NE(early.out.find("needs run " + m.runs[0].run_id + " (a), which has no DONE marker"), std::string::npos)
+      << early.out;
+  EXPECT_FALSE(fs::exists(child)) << "a run that did not start wrote its folder";
+
+  ASSERT_EQ(run_atrous("worker --manifest " + mdir + " --index 0 --threads 1").code, 0);
+  const auto late = run_atrous("worker --manifest " + mdir + " --index 1 --threads 1");
+  EXPECT_EQ(late.code, 0) << late.out;
+  EXPECT_NE(late.out.find("train.init.from run:" + m.runs[0].run_id + " is \"" +
+                          manifest_run_dir(mdir, m.runs[0].run_id) + "/best.safetensors\""),
+            std::string::npos)
+      << late.out;
+  EXPECT_EQ(read_done_marker(child), RunStatus::done);
+
+  // A failed parent: its child is failed without training.
+  fs::remove_all(child);
+  write_done_marker(manifest_run_dir(mdir, m.runs[0].run_id), RunStatus::failed);
+  const auto skipped = run_atrous("worker --manifest " + mdir + " --index 1 --threads 1");
+  EXPECT_EQ(skipped.code, 3) << skipped.out;
+  EXPECT_EQ(read_done_marker(child), RunStatus::failed);
+  const std::string db = dir / "r.db";
+  ASSERT_EQ(run_atrous("ingest " + mdir + " --db " + db).code, 0);
+  const auto rec = store::Store::open_read_only(db).find_run(m.runs[1].run_id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->status, RunStatus::failed);
+  EXPECT_EQ(rec->error.rfind("skipped: its parent a (" + m.runs[0].run_id.substr(0, 12) + ") failed", 0), 0u)
+      << rec->error;
+}
+
 // experiments/smoke.yaml (2 variants × 2 seeds) both ways, with --pack 2.
 TEST(SlowManifestCli, TheSmokeSweepThroughAManifestEqualsTheLocalBackend) {
   TempDir dir("manifest_smoke");
