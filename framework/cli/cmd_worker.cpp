@@ -18,7 +18,8 @@ void add_worker_command(CLI::App& app) {
   static std::string db = store::default_db_path, run, manifest;
   static int threads = 0, index = -1, pack = 1;
   static double heartbeat = 30, wait_parent = 0;
-  auto* sub = app.add_subcommand("worker", "Execute one queued run of the database (used by atrous sweep)");
+  auto* sub = app.add_subcommand(
+      "worker", "Execute one run: queued in the database (atrous sweep) or of a manifest (a cluster's array task)");
   sub->group("");  // hidden: not a user command
   auto* db_option = sub->add_option("--db", db, "results database")->capture_default_str();
   auto* run_option = sub->add_option("--run", run, "run id");
