@@ -30,8 +30,8 @@ struct SlurmManifest {
   std::vector<int> pending;     // indices of the runs not done yet
 };
 
-// ADAPTER, to be wired to the manifest writer (sweep/manifest.hpp: write the manifest of `plan` into `dir`,
-// then read_manifest + pending_indices) when that lands; see slurm_manifest_adapter.cpp.
+// Writes the manifest of `plan` into `dir` (as --emit-manifest does) and lists its runs not done yet (no DONE
+// marker in dir/runs/<id>, not done in `db`).
 SlurmManifest emit_manifest_for_slurm(const SweepPlan& plan, const std::string& dir, const std::string& db);
 
 // Where --backend slurm writes the manifest when no folder is given: <folder of the database>/slurm/<experiment>.
