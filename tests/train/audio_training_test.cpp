@@ -65,6 +65,7 @@ TEST(AudioTraining, TonesTrainThroughTheTrainerWithAudioMetrics) {
   EXPECT_EQ(val["pixels"], 8 * 256);
   EXPECT_EQ(val["ignored_pixels"], 0);
   EXPECT_FALSE(val.contains("boundary_f"));  // meaningless on a 1×T row
+  EXPECT_TRUE(val["iou_per_class"].empty());  // 256 mu-law codes: not stored, not reported
   EXPECT_GE(val["pixel_acc"].get<double>(), 0.0);
 
   // What the worker stores of it: the catalogue's audio keys.
@@ -72,6 +73,7 @@ TEST(AudioTraining, TonesTrainThroughTheTrainerWithAudioMetrics) {
   EXPECT_TRUE(stored.count("val.bits_per_sample"));
   EXPECT_TRUE(stored.count("val.pixel_acc"));
   EXPECT_DOUBLE_EQ(stored.at("val.bits_per_sample"), bits);
+  for (const auto& [key, value] : stored) EXPECT_FALSE(key.starts_with("val.iou.")) << key;
   std::ifstream log(dir.str() + "/out/train.log");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("val.bits_per_sample"), std::string::npos) << text;
