@@ -10,6 +10,7 @@
 #include "data/class_stats.hpp"
 #include "data/loader.hpp"
 #include "eval/argmax.hpp"
+#include "eval/metric_catalogue.hpp"
 #include "image/png.hpp"
 #include "model/build.hpp"
 #include "nn/memory_plan.hpp"
@@ -264,7 +265,9 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
           summary += fmt::format("  val.miou {:.4f}  val.pixel_acc {:.4f}  val.boundary_f {:.4f}", m.miou,
                                  m.pixel_acc, m.boundary_f());
         const double value = metric_value(record, recipe.checkpoint.best_metric);
-        if (std::isfinite(value) && (state.best_record.is_null() || value > state.best_value)) {
+        const bool better = higher_is_better(recipe.checkpoint.best_metric) ? value > state.best_value
+                                                                            : value < state.best_value;
+        if (std::isfinite(value) && (state.best_record.is_null() || better)) {
           is_best = true;
           state.best_value = value;
           state.best_record = record;
