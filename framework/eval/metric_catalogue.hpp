@@ -7,11 +7,10 @@
 // checkpoint.best_metric must be a `selects_checkpoint` entry, and reports take
 // direction and format from here.
 //
-// Adding a metric is one line in kMetricCatalogue (metric_catalogue.cpp). An
-// audio evaluator's bits per sample, for instance, would be
+// Adding a metric is one line in kMetricCatalogue (metric_catalogue.cpp) and the
+// evaluator writing it into its record, as audio's bits per sample is
 //   {"val.bits_per_sample", Direction::lower, MetricShape::scalar, {3, false}, false, "..."},
-// (and the evaluator writing "bits_per_sample" into its record) — see
-// tests/eval/metric_catalogue_test.cpp.
+// — see tests/eval/metric_catalogue_test.cpp.
 #include <optional>
 #include <span>
 #include <string>
@@ -36,8 +35,8 @@ struct MetricInfo {
   Direction direction;
   MetricShape shape;
   MetricFormat format;
-  // May choose best.safetensors (train.checkpoint.best_metric): the trainer keeps
-  // the largest value of an evaluation scalar, so only higher-is-better `val.` entries.
+  // May choose best.safetensors (train.checkpoint.best_metric): an evaluation
+  // scalar (`val.`); the trainer keeps its best value in the entry's direction.
   bool selects_checkpoint;
   std::string_view description;
 };

@@ -38,7 +38,8 @@ struct EvalRecipe {
 
 struct CheckpointRecipe {
   int64_t every = 1;                     // write last.safetensors every N epochs (and after the last)
-  // best.safetensors maximises this metric: a `selects_checkpoint` entry of eval/metric_catalogue.hpp.
+  // best.safetensors is best by this metric, in its direction (largest val.miou, smallest
+  // val.bits_per_sample): a `selects_checkpoint` entry of eval/metric_catalogue.hpp.
   std::string best_metric = "val.miou";
 };
 
