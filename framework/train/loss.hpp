@@ -6,6 +6,7 @@
 // Sums run over fixed-size pixel chunks whose partials are added serially in
 // chunk order, so the result does not depend on the number of OpenMP threads.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct LossConfig {
   // C entries for C > 1 channels; 2 entries (label 0, label 1) in the binary case.
   std::vector<float> class_weights;
   int ignore_index = 255;  // labels equal to it contribute nothing
+  // Data-parallel training (train/train_step.hpp): sums the loss's totals (weights, weighted
+  // losses, pixel count, Dice sums) over every process's shard of the global batch in place,
+  // so that the value and the gradient are those of the whole global batch. Empty: one process.
+  std::function<void(std::span<double>)> reduce_totals;
 };
 
 struct LossValue {

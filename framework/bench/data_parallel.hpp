@@ -1,0 +1,40 @@
+#pragma once
+// `atrous bench --ranks 1,2`: data-parallel scaling on this machine. The command
+// re-launches itself under `mpirun -np N` for each N; every rank trains on its
+// shard of the same global batch (the trainer's path: TrainStep with the loss's
+// totals and the gradients summed over the ranks), and rank 0 reports the step
+// time, the gradient allreduce (bytes, MPI calls, time) and allreduce latency and
+// bandwidth over a range of message sizes — what a multi-node estimate needs.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/benchmark.hpp"
+#include "train/collective.hpp"
+
+namespace atrous::bench {
+
+struct AllreduceSample {
+  int64_t bytes = 0;
+  double ms = 0;  // median of one MPI_Allreduce of that many bytes
+};
+
+struct ScalingResult {
+  std::string model;
+  int ranks = 1, threads_per_rank = 0;
+  int64_t global_batch = 0, height = 0, width = 0;
+  double step_ms = 0;  // median training step of the global batch (rank 0's clock)
+  double img_per_s = 0;
+  int64_t gradient_bytes = 0, allreduce_calls = 0;  // per step
+  double gradient_allreduce_ms = 0;                 // median, measured on its own
+  std::vector<AllreduceSample> sweep;               // ranks > 1 only
+  nlohmann::json to_json() const;
+  static ScalingResult from_json(const nlohmann::json& j);
+};
+
+// One rank's part: `graph` built and not yet initialised; options.batch is the global batch.
+ScalingResult run_data_parallel_benchmark(const std::string& model, Graph& graph, const BenchOptions& options,
+                                          Collective& comm);
+
+}  // namespace atrous::bench
