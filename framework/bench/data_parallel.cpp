@@ -1,5 +1,6 @@
 #include "bench/data_parallel.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bench/timing.hpp"
@@ -21,17 +22,22 @@ Tensor slice(const Tensor& images, int64_t first, int64_t last) {
   return out;
 }
 
+AllreduceSample sample(int64_t bytes, const std::vector<double>& ms) {
+  return {bytes, median(ms), *std::min_element(ms.begin(), ms.end())};
+}
+
 }  // namespace
 
 nlohmann::json ScalingResult::to_json() const {
   nlohmann::json s = nlohmann::json::array();
-  for (const auto& a : sweep) s.push_back({{"bytes", a.bytes}, {"ms", a.ms}});
+  for (const auto& a : sweep) s.push_back({{"bytes", a.bytes}, {"ms", a.ms}, {"min_ms", a.min_ms}});
   return {{"model", model},          {"ranks", ranks},
           {"threads_per_rank", threads_per_rank}, {"global_batch", global_batch},
           {"height", height},        {"width", width},
           {"step_ms", step_ms},      {"img_per_s", img_per_s},
           {"gradient_bytes", gradient_bytes}, {"allreduce_calls", allreduce_calls},
-          {"gradient_allreduce_ms", gradient_allreduce_ms}, {"allreduce_sweep", s}};
+          {"gradient_allreduce_ms", gradient_allreduce.ms}, {"gradient_allreduce_min_ms", gradient_allreduce.min_ms},
+          {"allreduce_sweep", s}};
 }
 
 ScalingResult ScalingResult::from_json(const nlohmann::json& j) {
@@ -46,8 +52,8 @@ ScalingResult ScalingResult::from_json(const nlohmann::json& j) {
   r.img_per_s = j.at("img_per_s");
   r.gradient_bytes = j.at("gradient_bytes");
   r.allreduce_calls = j.at("allreduce_calls");
-  r.gradient_allreduce_ms = j.at("gradient_allreduce_ms");
-  for (const auto& a : j.at("allreduce_sweep")) r.sweep.push_back({a.at("bytes"), a.at("ms")});
+  r.gradient_allreduce = {r.gradient_bytes, j.at("gradient_allreduce_ms"), j.at("gradient_allreduce_min_ms")};
+  for (const auto& a : j.at("allreduce_sweep")) r.sweep.push_back({a.at("bytes"), a.at("ms"), a.at("min_ms")});
   return r;
 }
 
@@ -98,17 +104,17 @@ ScalingResult run_data_parallel_benchmark(const std::string& model, Graph& graph
     GradientAllreduce gradients(comm, graph.params());
     r.gradient_bytes = gradients.bytes();
     r.allreduce_calls = gradients.calls();
-    r.gradient_allreduce_ms = median(time_steps(2, std::max(5, o.steps), [&](int) {
-      comm.barrier();
-      gradients.run();
-    }));
+    r.gradient_allreduce = sample(r.gradient_bytes, time_steps(2, std::max(5, o.steps), [&](int) {
+                                    comm.barrier();
+                                    gradients.run();
+                                  }));
     for (int64_t bytes = int64_t{1} << 12; bytes <= int64_t{1} << 26; bytes <<= 2) {
       std::vector<float> values(static_cast<size_t>(bytes) / sizeof(float), 1.f);
       const int repeats = bytes >= (int64_t{1} << 24) ? 5 : 20;
-      r.sweep.push_back({bytes, median(time_steps(2, repeats, [&](int) {
-                           comm.barrier();
-                           comm.allreduce_sum(values);
-                         }))});
+      r.sweep.push_back(sample(bytes, time_steps(2, repeats, [&](int) {
+                                 comm.barrier();
+                                 comm.allreduce_sum(values);
+                               })));
     }
   } else {
     for (const auto& np : graph.params())

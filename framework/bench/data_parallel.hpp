@@ -15,9 +15,12 @@
 
 namespace atrous::bench {
 
+// Times of one MPI_Allreduce of `bytes`: the median, and the minimum — on a machine shared
+// with other jobs a rank that is not scheduled stalls its peer, so the minimum is the cost
+// of the transfer itself and the median what this machine gave at the time.
 struct AllreduceSample {
   int64_t bytes = 0;
-  double ms = 0;  // median of one MPI_Allreduce of that many bytes
+  double ms = 0, min_ms = 0;
 };
 
 struct ScalingResult {
@@ -27,7 +30,7 @@ struct ScalingResult {
   double step_ms = 0;  // median training step of the global batch (rank 0's clock)
   double img_per_s = 0;
   int64_t gradient_bytes = 0, allreduce_calls = 0;  // per step
-  double gradient_allreduce_ms = 0;                 // median, measured on its own
+  AllreduceSample gradient_allreduce;               // all the gradients' buckets, measured on their own
   std::vector<AllreduceSample> sweep;               // ranks > 1 only
   nlohmann::json to_json() const;
   static ScalingResult from_json(const nlohmann::json& j);

@@ -223,23 +223,24 @@ void run_ranks(BenchArgs& a) {
   fmt::print("gradients: {} per step ({} MPI_Allreduce calls in buckets of {})\n\n",
              format_bytes(first.gradient_bytes), results.back().allreduce_calls,
              format_bytes(GradientAllreduce::kBucketBytes));
-  fmt::print("{:>5} {:>8} {:>10} {:>9} {:>8} {:>10} {:>12} {:>10}\n", "ranks", "threads", "step ms", "img/s",
-             "speedup", "efficiency", "allreduce ms", "of step");
+  fmt::print("{:>5} {:>8} {:>10} {:>9} {:>8} {:>10} {:>18} {:>8}\n", "ranks", "threads", "step ms", "img/s",
+             "speedup", "efficiency", "allreduce ms (min)", "of step");
   for (const auto& r : results) {
     const double speedup = r.img_per_s / first.img_per_s;
     const double ideal = static_cast<double>(r.ranks) / static_cast<double>(first.ranks);
-    fmt::print("{:>5} {:>8} {:>10.1f} {:>9.1f} {:>7.2f}x {:>9.0f}% {:>12} {:>10}\n", r.ranks, r.threads_per_rank,
+    const auto& g = r.gradient_allreduce;
+    fmt::print("{:>5} {:>8} {:>10.1f} {:>9.1f} {:>7.2f}x {:>9.0f}% {:>18} {:>8}\n", r.ranks, r.threads_per_rank,
                r.step_ms, r.img_per_s, speedup, 100.0 * speedup / ideal,
-               r.ranks > 1 ? fmt::format("{:.2f}", r.gradient_allreduce_ms) : "-",
-               r.ranks > 1 ? fmt::format("{:.1f}%", 100.0 * r.gradient_allreduce_ms / r.step_ms) : "-");
+               r.ranks > 1 ? fmt::format("{:.3f} ({:.3f})", g.ms, g.min_ms) : "-",
+               r.ranks > 1 ? fmt::format("{:.2f}%", 100.0 * g.ms / r.step_ms) : "-");
   }
   for (const auto& r : results) {
     if (r.sweep.empty()) continue;
     fmt::print("\nMPI_Allreduce (sum, float) over {} ranks on this machine:\n", r.ranks);
-    fmt::print("{:>10} {:>10} {:>12}\n", "bytes", "ms", "GB/s (alg.)");
+    fmt::print("{:>10} {:>10} {:>10} {:>16}\n", "bytes", "median ms", "min ms", "GB/s (at min)");
     for (const auto& s : r.sweep)
-      fmt::print("{:>10} {:>10.3f} {:>12.2f}\n", format_bytes(s.bytes), s.ms,
-                 s.ms > 0 ? static_cast<double>(s.bytes) / (s.ms * 1e6) : 0.0);
+      fmt::print("{:>10} {:>10.3f} {:>10.3f} {:>16.2f}\n", format_bytes(s.bytes), s.ms, s.min_ms,
+                 s.min_ms > 0 ? static_cast<double>(s.bytes) / (s.min_ms * 1e6) : 0.0);
   }
   fmt::print("\n(speedup: images/s against the first entry; efficiency: speedup / (N / its ranks). The ranks share "
              "this machine and its memory bandwidth; other processes running at the same time lower the figures)\n");
