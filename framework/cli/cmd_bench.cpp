@@ -286,7 +286,8 @@ void add_bench_command(CLI::App& app) {
         run_rank_child(a);
       } catch (const std::exception& e) {
         const auto* error = dynamic_cast<const Error*>(&e);
-        Collective::world().abort(e.what(), error ? error->exit_code() : 1);
+        Collective::abort_if_parallel(e.what(), error ? error->exit_code() : 1);
+        throw;
       }
     } else if (!a.ranks.empty()) {
       run_ranks(a);

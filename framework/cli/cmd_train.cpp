@@ -123,9 +123,9 @@ void add_train_command(CLI::App& app) {
     try {
       run_train(a);
     } catch (const std::exception& e) {
-      if (!Collective::launched_with_ranks() || !Collective::built_with_mpi()) throw;
       const auto* error = dynamic_cast<const Error*>(&e);
-      Collective::world().abort(e.what(), error ? error->exit_code() : 1);
+      Collective::abort_if_parallel(e.what(), error ? error->exit_code() : 1);
+      throw;
     }
   });
 }

@@ -20,11 +20,14 @@ namespace {
 constexpr size_t kMaxCount = static_cast<size_t>(std::numeric_limits<int>::max());
 
 // The launchers' environment: OpenMPI's mpirun, PMIx (Slurm's srun, OpenMPI 4/5), MPICH/Hydra's PMI.
+// 0: not launched by one; PMIx (srun --mpi=pmix) gives a rank but no size: 1, MPI knows.
 int launcher_size() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"})
-    if (const char* v = std::getenv(name)) return std::atoi(v);
-  return 0;
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
+  return std::getenv("PMIX_RANK") ? 1 : 0;
 }
+
+const Collective* g_world = nullptr;  // set once world() has been created
 
 }  // namespace
 
@@ -34,7 +37,14 @@ bool Collective::launched_with_ranks() { return launcher_size() > 1; }
 
 Collective& Collective::world() {
   static Collective instance;
+  g_world = &instance;
   return instance;
+}
+
+void Collective::abort_if_parallel(const std::string& message, int code) {
+  // Also before world() was asked for: the other ranks may already wait in a collective.
+  const bool ranks = g_world ? g_world->size_ > 1 : launched_with_ranks() && built_with_mpi();
+  if (ranks) world().abort(message, code);
 }
 
 Collective::Collective() {

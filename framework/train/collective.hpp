@@ -33,9 +33,13 @@ class Collective {
   // Rank `root`'s values to every rank.
   void broadcast(std::span<float> values, int root = 0);
   void barrier();
-  // Prints "error: rank R: message" and ends every rank with `code` (MPI_Abort),
+  // Prints "error: rank R of N: message" and ends every rank with `code` (MPI_Abort),
   // so that an error on one rank does not leave the others waiting in a collective.
   [[noreturn]] void abort(const std::string& message, int code);
+  // The same when this process is one of several ranks (world() has size > 1, or, before
+  // it was asked for, the launcher started several); otherwise returns, and the caller
+  // reports the error as usual.
+  static void abort_if_parallel(const std::string& message, int code);
 
  private:
   Collective();

@@ -197,11 +197,9 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     notes.insert(notes.end(), resumed.notes.begin(), resumed.notes.end());
     state = resumed.state;
     resumed_own = !resumed.from.empty();
-    if (!root) {
-    } else if (resumed.from.empty()) {
-      write_file_atomically(metrics_path, "");
-    } else {
-      truncate_metrics(metrics_path, state.step);
+    if (root) {
+      if (resumed.from.empty()) write_file_atomically(metrics_path, "");
+      else truncate_metrics(metrics_path, state.step);
     }
   } else if (root) {
     write_file_atomically(metrics_path, "");

@@ -4,8 +4,6 @@
 // reducer that sums their vectors, which is what MPI_Allreduce does.
 #include <gtest/gtest.h>
 
-#include <barrier>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -15,6 +13,7 @@
 #include "nn/sync_batchnorm.hpp"
 #include "support/gradient_checker.hpp"
 #include "support/reference_norm.hpp"
+#include "support/thread_allreduce.hpp"
 
 namespace atrous {
 namespace {
@@ -132,32 +131,6 @@ TEST_P(SyncBn, GradientsMatchFiniteDifferences) {
   EXPECT_EQ(res.failed, 0) << res.report;
 }
 
-// Sums the vectors of `ranks` threads in place, like MPI_Allreduce(MPI_SUM).
-class ThreadAllreduce {
- public:
-  explicit ThreadAllreduce(int ranks) : arrived_(ranks), copied_(ranks, Clear{&sum_}) {}
-  void operator()(std::span<double> v) {
-    {
-      std::lock_guard lock(mutex_);
-      if (sum_.empty()) sum_.assign(v.size(), 0.0);
-      for (size_t i = 0; i < v.size(); ++i) sum_[i] += v[i];
-    }
-    arrived_.arrive_and_wait();
-    std::copy(sum_.begin(), sum_.end(), v.begin());
-    copied_.arrive_and_wait();  // the last to arrive clears the sum for the next call
-  }
-
- private:
-  struct Clear {
-    std::vector<double>* sum;
-    void operator()() noexcept { sum->clear(); }
-  };
-  std::mutex mutex_;
-  std::vector<double> sum_;
-  std::barrier<> arrived_;
-  std::barrier<Clear> copied_;
-};
-
 // Samples [first, first + count) of a plain N×C×H×W tensor.
 Tensor samples(const Tensor& plain, int64_t first, int64_t count) {
   const Dims d = plain.dims();
@@ -175,7 +148,7 @@ TEST_P(SyncBn, TwoShardsEqualTheWholeBatch) {
   Graph whole = bn_graph(tc, nullptr);
   const Pass want = run(whole, testing::in_layout(x, tc.layout), go);
 
-  ThreadAllreduce allreduce(2);
+  testing::ThreadAllreduce allreduce(2);
   auto reducer = [&allreduce](std::span<double> v) { allreduce(v); };
   Graph shard_graphs[2] = {bn_graph(tc, reducer), bn_graph(tc, reducer)};
   Pass got[2];
