@@ -183,7 +183,10 @@ std::pair<int64_t, int64_t> default_erf_input(const ReceptiveField& rf, int64_t 
     const int64_t m = std::max<int64_t>(multiple, 1);
     return (n + m - 1) / m * m;
   };
-  return {fit(declared_h, rf.h.size), fit(declared_w, rf.w.size)};
+  // A sequence (declared height 1, a field one sample high) stays one row high:
+  // its 1-D layers read only that row.
+  const int64_t h = declared_h == 1 && rf.h.size == 1 ? 1 : fit(declared_h, rf.h.size);
+  return {h, fit(declared_w, rf.w.size)};
 }
 
 }  // namespace atrous

@@ -92,7 +92,8 @@ ErfSummary summarize_erf(const ErfMap& map, const std::string& weights);
 // The input size `atrous rf` uses by default: the declared size when it holds the
 // theoretical field with a margin of max(4, rf/4) pixels on each side; otherwise
 // rf + 2*margin rounded up to a multiple of `multiple` (strided models need one).
-// Global or unknown fields keep the declared size.
+// Global or unknown fields keep the declared size; a sequence (declared height 1,
+// field height 1) keeps height 1.
 std::pair<int64_t, int64_t> default_erf_input(const ReceptiveField& rf, int64_t declared_h, int64_t declared_w,
                                               int64_t multiple);
 

@@ -19,6 +19,7 @@ struct ModelArgs {
   std::vector<std::string> overrides, blocks;
   std::string input;
   std::string format = "table";
+  double sample_rate = kDefaultSampleRate;
 };
 
 // The options every model-reading subcommand shares.
@@ -50,10 +51,14 @@ void add_model_command(CLI::App& app) {
       "show", "Per layer: output shape, parameters, FLOPs, receptive field and jump; then totals");
   add_model_options(*show, show_args, true);
   show->add_option("--format", show_args.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  show->add_option("--sample-rate", show_args.sample_rate,
+                   "Hz, 1 to 10^7: a sequence model's receptive field is also printed in milliseconds at this "
+                   "rate (default 8000)")
+      ->check(CLI::Range(1.0, 1e7));
   show->callback([] {
     const ResolvedModel m = load(show_args);
     const Graph g = build_graph(m);
-    const ModelSummary s = summarize(m, g);
+    const ModelSummary s = summarize(m, g, show_args.sample_rate);
     if (show_args.format == "json") fmt::print("{}\n", summary_json(s).dump(2));
     else fmt::print("{}", summary_table(s));
   });

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/slurm_options.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 #include "sweep/local_backend.hpp"
@@ -26,7 +27,10 @@ void add_sweep_command(CLI::App& app) {
   sub->add_flag("--dry-run", dry_run, "print the plan (state, estimated cost) and stop");
   sub->add_flag("--retry-failed", retry_failed, "run failed runs again");
   sub->add_option("--format", format, "table, csv, json or md")->capture_default_str();
-  sub->callback([] {
+  static SlurmSweepOptions slurm;
+  add_slurm_sweep_options(sub, slurm);
+  sub->callback([sub] {
+    check_slurm_options_need_backend(sub, slurm);
     const TableFormat f = parse_table_format(format);
     // Everything is resolved before anything runs: a bad spec fails here, located.
     const SweepPlan plan = load_sweep_plan(experiment);
@@ -44,6 +48,11 @@ void add_sweep_command(CLI::App& app) {
         fmt::print("run it: atrous sweep {} --db {}{}{}\n", shell_quote(experiment), shell_quote(db),
                    jobs > 1 ? fmt::format(" --jobs {}", jobs) : "", threads > 0 ? fmt::format(" --threads {}", threads) : "");
       }
+      return;
+    }
+    if (slurm.backend == "slurm") {
+      const std::string dir = default_slurm_manifest_dir(db, plan.spec.name);
+      write_slurm_sweep(slurm, plan.spec.name, plan.runs.size(), emit_manifest_for_slurm(plan, dir, db), db);
       return;
     }
     install_stop_handlers();

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/checked_int.hpp"
+#include "nn/conv1d.hpp"
 
 namespace atrous {
 
@@ -43,6 +44,18 @@ LayerGeometry layer_geometry(const json& l) {
     };
     const auto p = pair_of(l, "padding", {same(d.first, k.first), same(d.second, k.second)});
     set_axes(g, k, pair_of(l, "stride", {1, 1}), p, d);
+  } else if (type == "conv1d") {
+    // A 1 x k window along the width (time); the padding that shifts it is the
+    // layer's own left padding (causal: all of (k-1)d), from nn/conv1d.
+    g.rule = SpatialRule::window;
+    const int64_t k = l.contains("kernel") && l["kernel"].is_number_integer() ? l["kernel"].get<int64_t>() : 1;
+    const int64_t d = l.contains("dilation") && l["dilation"].is_number_integer() ? l["dilation"].get<int64_t>()
+                                                                                   : kConv1dDefaultDilation;
+    const bool causal = l.contains("causal") && l["causal"].is_boolean() ? l["causal"].get<bool>()
+                                                                          : kConv1dDefaultCausal;
+    // The layer rejects sizes whose span (k-1)d overflows: 0 is never used then.
+    const int64_t left = ((CheckedInt(k) - 1) * d).ok() ? conv1d_left_padding(k, d, causal) : 0;
+    set_axes(g, {1, k}, {1, 1}, {0, left}, {1, d});
   } else if (type == "maxpool" || type == "avgpool") {
     g.rule = SpatialRule::window;
     const auto k = pair_of(l, "kernel", {2, 2});
@@ -58,7 +71,7 @@ LayerGeometry layer_geometry(const json& l) {
   } else if (type == "global_avgpool") {
     g.rule = SpatialRule::global;
   } else if (type == "batchnorm" || type == "relu" || type == "leaky_relu" || type == "dropout" ||
-             type == "identity") {
+             type == "identity" || type == "gate") {
     g.rule = SpatialRule::pointwise;
   } else if (type == "concat" || type == "add") {
     g.rule = SpatialRule::merge;

@@ -9,11 +9,11 @@
 namespace atrous {
 
 enum class SpatialRule {
-  window,      // conv, maxpool, avgpool: out o reads in[o*s - p + t*d], t = 0..k-1
+  window,      // conv, conv1d, maxpool, avgpool: out o reads in[o*s - p + t*d], t = 0..k-1
   transposed,  // deconv: out o reads in[i] where i*s = o + p - t*d, t = 0..k-1
   resize,      // resize: out o reads the source pixels its interpolation weighs (non-zero weights)
   global,      // global_avgpool: every output reads the whole input
-  pointwise,   // batchnorm, relu, leaky_relu, dropout, identity: out o reads in[o]
+  pointwise,   // batchnorm, relu, leaky_relu, dropout, identity, gate: out o reads in[o]
   merge,       // concat, add: out o reads in_k[o] of every input
   unknown,     // a type this table does not know
 };

@@ -70,26 +70,43 @@ ResolvedModel expand(ConfigDoc doc, const ModelOptions& options) {
     scopes.fail(0, top.at("name"), fmt::format("'name' expects a string, got {}", name.dump()));
   spec["name"] = name;
 
-  // input
+  // input: {channels, height, width}, or {channels, length} for a sequence, which
+  // is height 1 and width = length (the engine's N x C x 1 x T; nn/conv1d.hpp).
+  // The resolved spec always holds channels, height and width.
   if (!root.contains("input") && !options.input)
-    scopes.fail(0, top, "missing key 'input' ({channels: C, height: H, width: W})");
+    scopes.fail(0, top, "missing key 'input' ({channels: C, height: H, width: W} or {channels: C, length: T})");
   json input = json::object();
   if (root.contains("input")) {
     const Src is = top.at("input");
     const json& in = root["input"];
-    if (!in.is_object()) scopes.fail(0, is, "'input' expects {channels: C, height: H, width: W}");
+    if (!in.is_object())
+      scopes.fail(0, is, "'input' expects {channels: C, height: H, width: W} or {channels: C, length: T}");
     for (const auto& [k, v] : in.items())
-      if (k != "channels" && k != "height" && k != "width")
-        scopes.fail(0, is.at(k), fmt::format("unknown key '{}' in 'input' (known: channels, height, width)", k));
-    for (const char* k : {"channels", "height", "width"}) {
+      if (k != "channels" && k != "height" && k != "width" && k != "length")
+        scopes.fail(0, is.at(k),
+                    fmt::format("unknown key '{}' in 'input' (known: channels, height, width; or channels, length)", k));
+    const bool sequence = in.contains("length");
+    if (sequence && (in.contains("height") || in.contains("width")))
+      scopes.fail(0, is.at("length"),
+                  "'input' takes 'length' (a sequence: height 1, width = length) or 'height' and 'width', not both");
+    const std::vector<const char*> keys =
+        sequence ? std::vector<const char*>{"channels", "length"} : std::vector<const char*>{"channels", "height", "width"};
+    for (const char* k : keys) {
       if (!in.contains(k)) scopes.fail(0, is, fmt::format("missing key '{}' in 'input'", k));
       const json v = params.eval(in[k], is.at(k), 0);
       if (!v.is_number_integer())
         scopes.fail(0, is.at(k), fmt::format("'input.{}' expects an integer, got {}", k, v.dump()));
       if (v.get<int64_t>() <= 0)
         scopes.fail(0, is.at(k), fmt::format("'input.{}' must be positive, got {}", k, v.dump()));
-      input[k] = v;
-      m.model_keys[std::string("input.") + k] = is.at(k).loc();
+      if (std::string(k) == "length") {
+        input["height"] = 1;
+        input["width"] = v;
+        // Errors about the height or width point at the length.
+        m.model_keys["input.height"] = m.model_keys["input.width"] = is.at(k).loc();
+      } else {
+        input[k] = v;
+        m.model_keys[std::string("input.") + k] = is.at(k).loc();
+      }
     }
   }
   if (options.input) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace atrous::expansion {
 
 void define(Scopes& scopes, int sc, const std::string& local, Target t, const Src& src) {
@@ -26,6 +28,21 @@ Target lookup(const Scopes& scopes, int sc, const std::string& local, const Sour
   for (size_t dot = local.rfind('.'); dot != std::string::npos && dot > 0; dot = local.rfind('.', dot - 1)) {
     auto c = s.children.find(local.substr(0, dot));
     if (c != s.children.end()) return lookup(scopes, c->second, local.substr(dot + 1), where, depth + 1);
+  }
+  // `layer.*.skip`: that name in every instance of the repeated entry `layer`, in order.
+  const size_t star = local.find(".*");
+  if (star != std::string::npos && star > 0 && (star + 2 == local.size() || local[star + 2] == '.')) {
+    const std::string group = local.substr(0, star), rest = local.substr(std::min(star + 3, local.size()));
+    Target all;
+    all.where = where;
+    for (int64_t i = 0; s.names.count(group + "." + std::to_string(i)); ++i) {
+      const std::string instance = group + "." + std::to_string(i);
+      all.members.push_back(lookup(scopes, sc, rest.empty() ? instance : instance + "." + rest, where, depth + 1));
+    }
+    if (!all.members.empty()) return all;
+    fail_at(where, fmt::format("'{}': no repeated entry named '{}' here ('NAME.*' reads every instance of a "
+                               "'repeat')", local, group) +
+                       (s.via.empty() ? "" : scopes.context(sc)));
   }
   std::vector<std::string> known;
   for (const auto& [k, v] : s.names) known.push_back(k);

@@ -20,14 +20,24 @@ std::string human_count(double n) {
   return fmt::format("{:.2f}G", n / 1e9);
 }
 
-ModelSummary summarize(const ResolvedModel& model, const Graph& graph) {
+int64_t receptive_field_samples(const ReceptiveField& rf) { return rf.w.size; }
+
+double receptive_field_ms(const ReceptiveField& rf, double sample_rate) {
+  return 1000.0 * static_cast<double>(rf.w.size) / sample_rate;
+}
+
+ModelSummary summarize(const ResolvedModel& model, const Graph& graph, double sample_rate) {
+  check(sample_rate > 0 && std::isfinite(sample_rate), "summarize: the sample rate must be positive, got {}",
+        sample_rate);
   const json& spec = model.spec;
   ModelSummary s;
+  s.sample_rate = sample_rate;
   s.name = model.name();
   s.output = spec.at("output").get<std::string>();
   s.dense = spec.at("dense").get<bool>();
   const json& in = spec.at("input");
   s.input = {in.at("channels").get<int64_t>(), in.at("height").get<int64_t>(), in.at("width").get<int64_t>()};
+  s.sequence = s.input.h == 1;
 
   std::map<std::string, Shape> shapes{{"input", graph.shape("input")}};
   for (const auto& l : spec.at("layers")) {
@@ -75,13 +85,19 @@ std::string summary_table(const ModelSummary& s) {
   };
   std::vector<Row> rows;
   rows.push_back({{"name", "type", "output", "params", "FLOPs", "RF", "jump"}});
+  // A sequence's field is 1 high: the column shows its length in samples.
+  const auto rf_text = [&](const ReceptiveField& rf) {
+    return s.sequence && rf.known && !rf.global ? std::to_string(receptive_field_samples(rf)) : rf.str();
+  };
+  const auto jump_text = [&](const ReceptiveField& rf) { return s.sequence && rf.known ? rf.w.jump.str() : rf.jump_str(); };
   for (const auto& l : s.layers)
-    rows.push_back({{l.name, l.type, l.output.str(), std::to_string(l.params), human_count(l.flops), l.rf.str(),
-                     l.rf.jump_str()}});
+    rows.push_back({{l.name, l.type, l.output.str(), std::to_string(l.params), human_count(l.flops), rf_text(l.rf),
+                     jump_text(l.rf)}});
   size_t width[7] = {};
   for (const auto& r : rows)
     for (int i = 0; i < 7; ++i) width[i] = std::max(width[i], r.c[i].size());
-  std::string out = fmt::format("model {}: input {}, output '{}'{}\n", s.name, s.input.str(), s.output,
+  std::string out = fmt::format("model {}: input {}{}, output '{}'{}\n", s.name, s.input.str(),
+                                s.sequence ? fmt::format(" (a sequence of {} samples)", s.input.w) : "", s.output,
                                 s.dense ? " (dense)" : "");
   for (size_t k = 0; k < rows.size(); ++k) {
     const auto& r = rows[k];
@@ -94,9 +110,14 @@ std::string summary_table(const ModelSummary& s) {
       out += std::string(total, '-') + "\n";
     }
   }
+  // "Per sample" is one input (a whole sequence), as for images.
+  const std::string field = s.sequence && s.rf.known && !s.rf.global
+                                ? fmt::format("{} samples = {:.1f} ms at {:g} Hz", receptive_field_samples(s.rf),
+                                              receptive_field_ms(s.rf, s.sample_rate), s.sample_rate)
+                                : s.rf.str();
   out += fmt::format("total: {} layers, {} parameters ({}), {} FLOPs per sample, receptive field {} (jump {})\n",
                      s.layers.size(), s.params, human_count(static_cast<double>(s.params)), human_count(s.flops),
-                     s.rf.str(), s.rf.jump_str());
+                     field, jump_text(s.rf));
   return out;
 }
 
@@ -122,12 +143,17 @@ json summary_json(const ModelSummary& s) {
                       {"params", l.params},
                       {"flops", l.flops},
                       {"receptive_field", rf_json(l.rf)}});
-  return {{"name", s.name},
-          {"input", shape_json(s.input)},
-          {"output", s.output},
-          {"dense", s.dense},
-          {"layers", layers},
-          {"totals", {{"params", s.params}, {"flops", s.flops}, {"receptive_field", rf_json(s.rf)}}}};
+  json totals = {{"params", s.params}, {"flops", s.flops}, {"receptive_field", rf_json(s.rf)}};
+  if (s.sequence) {
+    const bool finite = s.rf.known && !s.rf.global;
+    totals["sample_rate"] = s.sample_rate;
+    totals["receptive_field_samples"] = finite ? json(receptive_field_samples(s.rf)) : json(nullptr);
+    totals["receptive_field_ms"] = finite ? json(receptive_field_ms(s.rf, s.sample_rate)) : json(nullptr);
+  }
+  json out = {{"name", s.name},   {"input", shape_json(s.input)}, {"output", s.output},
+              {"dense", s.dense}, {"layers", layers},              {"totals", totals}};
+  if (s.sequence) out["sequence"] = true;
+  return out;
 }
 
 }  // namespace atrous

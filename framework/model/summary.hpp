@@ -20,10 +20,18 @@ struct LayerSummary {
   ReceptiveField rf;
 };
 
+// The sample rate `atrous model show` assumes for a sequence model unless told
+// (--sample-rate): 8 kHz, the rate of the speech prompts of issue #14.
+inline constexpr double kDefaultSampleRate = 8000.0;
+
 struct ModelSummary {
   std::string name, output;
   Shape input;
   bool dense = false;
+  // A sequence model (input height 1, declared as {channels, length}): its
+  // receptive fields are printed in samples, and the output's also in milliseconds.
+  bool sequence = false;
+  double sample_rate = kDefaultSampleRate;  // Hz, for the milliseconds
   std::vector<LayerSummary> layers;
   int64_t params = 0;
   double flops = 0;
@@ -31,7 +39,12 @@ struct ModelSummary {
 };
 
 // `graph` is build_graph(model), not fused (fusion would hide the ReLU rows).
-ModelSummary summarize(const ResolvedModel& model, const Graph& graph);
+ModelSummary summarize(const ResolvedModel& model, const Graph& graph, double sample_rate = kDefaultSampleRate);
+
+// A sequence model's receptive field in samples (its extent along the width) and
+// in milliseconds at `sample_rate`.
+int64_t receptive_field_samples(const ReceptiveField& rf);
+double receptive_field_ms(const ReceptiveField& rf, double sample_rate);
 
 std::string summary_table(const ModelSummary& s);
 nlohmann::json summary_json(const ModelSummary& s);

@@ -12,6 +12,7 @@
 #include "core/table_format.hpp"
 #include "eval/metric_catalogue.hpp"
 #include "report/analysis.hpp"
+#include "report/claim_check.hpp"
 #include "report/html_escape.hpp"
 #include "report/lineage.hpp"
 #include "report/stats.hpp"
@@ -398,6 +399,51 @@ void section_significance(std::string& out, const ReportData& d) {
     out += format_table(t, TableFormat::md) + "\n";
 }
 
+// A claim step's test in words: "paired t-test, n=5, p=0.012; Holm over 4: p=0.048".
+std::string claim_test_text(const ClaimStep& s) {
+  if (!s.test) return s.untestable;
+  std::string text = s.paired ? fmt::format("paired over {} seeds, {}", s.n_better, p_text(s.test->p))
+                              : fmt::format("Welch, n={} vs {}, {}", s.n_better, s.n_worse, p_text(s.test->p));
+  if (s.k > 1) text += fmt::format("; Holm over {}: {}", s.k, p_text(s.p_holm));
+  return text;
+}
+
+void section_claims(std::string& out, const ReportData& d) {
+  Table t;
+  t.columns = {"claim", "step", "difference", "test", "t", "df", "p", "p (Holm)", "verdict"};
+  for (const ClaimStep& s : check_claims(d)) {
+    const auto& w = s.test;
+    t.rows.push_back({code(d.claims[s.claim]), md(s.better + " > " + s.worse),
+                      s.difference ? value_text(d.metric, *s.difference, true) : "–",
+                      w ? (s.paired ? "paired" : "Welch") : "–", w ? fixed(w->t, 2) : "–", w ? fixed(w->df, 1) : "–",
+                      w ? fmt::format("{:.3f}", w->p) : "–", w ? fmt::format("{:.3f}", s.p_holm) : "–",
+                      s.verdict == ClaimVerdict::untestable ? "untestable: " + md(s.untestable)
+                                                            : to_string(s.verdict)});
+  }
+  out += format_table(t, TableFormat::md) + "\n";
+}
+
+// One sentence per claim: which steps hold, which do not.
+std::string claims_finding(const ReportData& d) {
+  const auto steps = check_claims(d);
+  std::string text;
+  for (std::size_t c = 0; c < d.claims.size(); ++c) {
+    std::string parts;
+    std::size_t held = 0, total = 0;
+    for (const auto& s : steps) {
+      if (s.claim != c) continue;
+      ++total;
+      held += s.verdict == ClaimVerdict::holds;
+      parts += (parts.empty() ? "" : "; ") +
+               fmt::format("{} > {} {} ({})", md(s.better), md(s.worse), to_string(s.verdict), claim_test_text(s));
+    }
+    if (total == 0) continue;
+    const std::string overall = held == total ? "holds" : held == 0 ? "is not confirmed" : "holds in part";
+    text += fmt::format(" The claim {} {}: {}.", code(d.claims[c]), overall, parts);
+  }
+  return text;
+}
+
 void section_problems(std::string& out, const ReportData& d) {
   out += "## Failed, interrupted and missing runs\n\n";
   std::vector<std::string> lines;
@@ -486,6 +532,7 @@ void findings_at(std::string& out, const ReportData& d, const std::string& label
     text += fmt::format(" Still improving at the last evaluation (mean {} over seeds): {} — longer training may "
                         "change the ranking.",
                         code(d.metric), rising);
+  text += claims_finding(d);
   if (active_runs(d) > 0) text += " (Finished runs only: the sweep is still running.)";
   out += text + "\n\n";
 }
@@ -569,6 +616,15 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
                         "point, the verdict uses Holm's step-down correction over those comparisons (p (Holm)).\n\n",
                         code(d.metric)),
             [&](const ReportData& at, const PointExtras*) { section_significance(out, at); });
+  if (!d.claims.empty())
+    per_point("## Claims",
+              fmt::format("Each claim of the spec, `A > B > C`, says A is better than B and B better than C on {}; "
+                          "each step is tested two-sided at the 5% level, with the paired t-test over seeds when "
+                          "both variants finished the same seeds (a seed fixes the data order and a staged "
+                          "variant's parent run), else Welch's; Holm's correction runs over all steps at a grid "
+                          "point. \"Holds\" needs p (Holm) < 0.05 in the claimed direction.\n\n",
+                          code(d.metric)),
+              [&](const ReportData& at, const PointExtras*) { section_claims(out, at); });
   if (!extras.empty()) {
     per_point("## Charts", "", [&](const ReportData&, const PointExtras* e) { section_charts(out, e); });
     per_point("## Receptive fields", "",

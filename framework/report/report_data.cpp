@@ -186,6 +186,9 @@ ReportData load_report_data(store::Store& s, const std::string& experiment, cons
     const auto& r = d.spec["report"];
     if (r.contains("metric") && r["metric"].is_string()) d.metric = r["metric"].get<std::string>();
     if (r.contains("baseline") && r["baseline"].is_string()) d.baseline = r["baseline"].get<std::string>();
+    if (r.contains("claims") && r["claims"].is_array())
+      for (const auto& c : r["claims"])
+        if (c.is_string()) d.claims.push_back(c.get<std::string>());
   }
 
   for (auto& run : s.runs(experiment)) {

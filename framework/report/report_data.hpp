@@ -65,6 +65,7 @@ struct ReportData {
   nlohmann::json spec;          // the stored sweep spec (object; {} when none)
   std::string metric = "val.miou";  // spec report.metric
   std::string baseline;         // spec report.baseline, else the first variant
+  std::vector<std::string> claims;  // spec report.claims: orderings such as "a > b > c" (sweep/claim.hpp)
   std::string db_path;          // as given to load_report_data ("" when unknown)
   std::vector<Group> groups;    // in run creation order (the plan's variant, grid point order)
 

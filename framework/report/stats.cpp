@@ -115,4 +115,18 @@ std::optional<WelchResult> welch_t_test(const std::vector<double>& a, const std:
   return r;
 }
 
+std::optional<WelchResult> paired_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size() || a.size() < 2) return std::nullopt;
+  std::vector<double> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  const double n = static_cast<double>(d.size()), m = mean_of(d);
+  const double se2 = sample_variance(d, m) / n;
+  if (se2 == 0) return std::nullopt;
+  WelchResult r;
+  r.t = m / std::sqrt(se2);
+  r.df = n - 1;
+  r.p = student_t_two_sided_p(r.t, r.df);
+  return r;
+}
+
 }  // namespace atrous::report

@@ -1,6 +1,6 @@
 #pragma once
 // The statistics of a report: mean, sample standard deviation, a 95% confidence
-// interval of the mean and Welch's two-sample t-test, for the handful of seeds an
+// interval of the mean, Welch's two-sample t-test and the paired t-test, for the handful of seeds an
 // ablation has (n = 1..10). Everything is computed here from first principles
 // (no statistics library): Student's t distribution through the regularised
 // incomplete beta function (Numerical Recipes, 3rd ed., §6.4), its quantiles by
@@ -40,5 +40,12 @@ struct WelchResult {
 // Welch's unequal-variance t-test of a against b; absent when either side has
 // n < 2, or both variances are zero (t undefined).
 std::optional<WelchResult> welch_t_test(const std::vector<double>& a, const std::vector<double>& b);
+
+// The paired t-test of a against b, pair i being a[i] and b[i] (runs of the same
+// seed: same data order, and for staged variants the same front end, so the
+// seed-to-seed spread cancels in the differences): t = mean(d) / (sd(d)/√n),
+// df = n − 1, for d = a − b. Absent when sizes differ, n < 2, or every
+// difference is equal (sd 0: t undefined). Reported in the WelchResult shape.
+std::optional<WelchResult> paired_t_test(const std::vector<double>& a, const std::vector<double>& b);
 
 }  // namespace atrous::report

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "store/experiment_name.hpp"
+#include "sweep/claim.hpp"
 
 namespace atrous {
 
@@ -247,7 +248,7 @@ ExperimentSpec load_experiment(const std::string& path) {
   spec.baseline = spec.variants.front().name;
   if (root.contains("report")) {
     const auto& r = root["report"];
-    if (!r.is_object()) spec.fail("/report", "'report' expects a mapping (metric, baseline)");
+    if (!r.is_object()) spec.fail("/report", "'report' expects a mapping (metric, baseline, claims)");
     for (const auto& [key, value] : r.items()) {
       const std::string at = join_pointer("/report", key);
       if (key == "metric") {
@@ -259,8 +260,22 @@ ExperimentSpec load_experiment(const std::string& path) {
         const bool known = std::any_of(spec.variants.begin(), spec.variants.end(),
                                        [&](const VariantSpec& v) { return v.name == spec.baseline; });
         if (!known) spec.fail(at, fmt::format("baseline '{}' is not one of the variants", spec.baseline));
+      } else if (key == "claims") {
+        if (!value.is_array()) spec.fail(at, "'claims' expects a list of orderings such as \"os8 > os16 > os32\"");
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          const std::string item_at = fmt::format("{}/{}", at, i);
+          const auto names = value[i].is_string() ? parse_claim(value[i].get<std::string>()) : std::nullopt;
+          if (!names)
+            spec.fail(item_at, "a claim is an ordering of variants, best first: \"A > B\" or \"A > B > C\"");
+          for (const auto& n : *names) {
+            const bool known = std::any_of(spec.variants.begin(), spec.variants.end(),
+                                           [&](const VariantSpec& v) { return v.name == n; });
+            if (!known) spec.fail(item_at, fmt::format("claim names '{}', which is not one of the variants", n));
+          }
+          spec.claims.push_back(value[i].get<std::string>());
+        }
       } else {
-        spec.fail(at, fmt::format("unknown key '{}' in report (expected metric, baseline)", key));
+        spec.fail(at, fmt::format("unknown key '{}' in report (expected metric, baseline, claims)", key));
       }
     }
   }

@@ -16,7 +16,8 @@
 //       shapes: {}
 //       fashion: {data: configs/data/fashion_scenes.yaml, model.classes: 11, model.in_channels: 1}
 //   seeds: [1, 2, 3]                                # each becomes train.seed
-//   report: {metric: val.miou, baseline: fcn}
+//   report: {metric: val.miou, baseline: fcn,
+//            claims: ["dilated_ms > dilated > fcn"]}  # orderings the report tests (sweep/claim.hpp)
 //
 // A variant replaces any of the three files (`model`, `data`, `train`) and/or
 // overrides dotted keys of a document (`model.width`, `data.seed`, `train.lr`).
@@ -82,6 +83,7 @@ struct ExperimentSpec {
   std::vector<int64_t> seeds;
   std::string report_metric = "val.miou";
   std::string baseline;  // a variant name; defaults to the first variant
+  std::vector<std::string> claims;  // report.claims: orderings to test ("a > b > c", sweep/claim.hpp)
   ConfigDoc doc;         // the parsed file, for located errors
 
   [[noreturn]] void fail(const std::string& pointer, const std::string& message) const { doc.fail(pointer, message); }

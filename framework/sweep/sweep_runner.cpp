@@ -102,7 +102,8 @@ Table plan_table(const SweepPlan& plan, const std::string& db_path, double* tota
     }
   }
   Table t;
-  t.columns = {"variant", "grid", "seed", "id", "state", "est. cost"};
+  // "after": the run a staged run waits for (its parent's id), so the order the plan will run in is visible.
+  t.columns = {"variant", "grid", "seed", "id", "state", "after", "est. cost"};
   double total = 0;
   int unknown = 0;
   for (const auto& r : plan.runs) {
@@ -118,7 +119,8 @@ Table plan_table(const SweepPlan& plan, const std::string& db_path, double* tota
       ++unknown;
     }
     t.rows.push_back({r.planned.variant, grid_label(r.planned), r.planned.seed, r.id.substr(0, 12),
-                      st == states.end() ? std::string("new") : st->second, cost});
+                      st == states.end() ? std::string("new") : st->second,
+                      r.parent_id.empty() ? std::string("-") : r.parent_id.substr(0, 12), cost});
   }
   if (total_seconds) *total_seconds = total;
   if (unknown_costs) *unknown_costs = unknown;

@@ -39,7 +39,8 @@ struct SweepOutcome {
 SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options, Backend& backend);
 
 // The plan as a table: variant, grid, seed, id (12 chars), state in the database
-// (new when absent; the database is not created), est. cost. The cost of a run is
+// (new when absent; the database is not created), after (the parent run a staged run
+// waits for, 12 chars; "-" for none), est. cost. The cost of a run is
 // steps × batch / img/s measured by a finished run of the same model (summary
 // train_img_per_s); "unknown" without one. `total_seconds` is the sum of the known costs.
 Table plan_table(const SweepPlan& plan, const std::string& db_path, double* total_seconds = nullptr,

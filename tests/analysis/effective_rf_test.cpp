@@ -184,3 +184,32 @@ TEST(EffectiveRf, MassSquareNeverExceedsTheTheoreticalField) {
 
 }  // namespace
 }  // namespace atrous
+
+// A causal 1-D stack (issue #14): the theoretical field is 1 + sum (k-1) d samples,
+// the default ERF input stays one row high, and with unit weights the measured mass
+// is non-zero exactly on the field, which ends at the output sample (the past only).
+namespace atrous {
+namespace {
+
+TEST(EffectiveRf, CausalSequenceStackFieldLiesInThePast) {
+  const std::string yaml =
+      "input: {channels: 1, length: 16}\nlayers:\n"
+      "  - {name: c, type: conv1d, out: 1, kernel: 2, repeat: {dilation: [1, 2, 4, 8]}}\n";
+  const ResolvedModel m = load_model_string(yaml, "causal.yaml");
+  Graph g = build_graph(m);
+  set_unit_weights(g);
+  const ReceptiveField rf = summarize(m, g).rf;
+  EXPECT_EQ(rf.h.size, 1);
+  EXPECT_EQ(rf.w.size, 1 + 15);
+  const auto [h, w] = default_erf_input(rf, 1, 16, 32);
+  EXPECT_EQ(h, 1);  // a sequence stays a sequence
+  EXPECT_EQ(w, 32);  // 16 + 2 * max(4, 16 / 4), rounded up to 32
+  const ErfMap map = measure_erf(g, rf, {.height = h, .width = w, .samples = 2, .seed = 1});
+  EXPECT_EQ(map.out_x, 16);
+  for (int64_t x = 0; x < w; ++x) EXPECT_EQ(map.at(0, x) > 0.0, x > 16 - 16 && x <= 16) << "sample " << x;
+  EXPECT_EQ(map.theoretical.left, 1);
+  EXPECT_EQ(map.theoretical.width, 16);
+}
+
+}  // namespace
+}  // namespace atrous

@@ -41,6 +41,17 @@ TEST(CliModel, CheckSucceedsOnAZooModel) {
   EXPECT_NE(r.out.find("ok: dilated_aspp"), std::string::npos) << r.out;
 }
 
+// A sequence model's field in samples and milliseconds at --sample-rate; a rate
+// outside [1, 1e7] is a usage error.
+TEST(CliModel, ShowGivesASequenceFieldInSamplesAndMilliseconds) {
+  const Outcome r = run("model show " + testing::zoo_model("wavenet") + " --sample-rate 16000");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("receptive field 2047 samples = 127.9 ms at 16000 Hz"), std::string::npos) << r.out;
+  const Outcome d = run("model show " + testing::zoo_model("causal_plain"));
+  EXPECT_NE(d.out.find("receptive field 21 samples = 2.6 ms at 8000 Hz"), std::string::npos) << d.out;
+  EXPECT_EQ(run("model show " + testing::zoo_model("wavenet") + " --sample-rate 0", true).code, 2);
+}
+
 TEST(CliModel, CheckReportsTheLocationAndExitsTwo) {
   testing::TempDir dir("cli");
   const std::string bad = dir.write("bad.yaml",

@@ -35,7 +35,7 @@ TEST(ModelZoo, HasTheIssuesModels) {
   for (const char* name :
        {"plain", "fcn", "fcn8s", "frontend", "context_basic", "context_large", "frontend_context", "dilated",
         "dilated_aspp", "hdc", "unet", "unet_dilated", "deeplab_lite", "bench_dilated_segnet",
-        "bench_dilated_segnet_w16", "bench_unet_dilated"})
+        "bench_dilated_segnet_w16", "bench_unet_dilated", "deeplab_v3", "wavenet", "causal_plain"})
     EXPECT_NE(std::find(z.begin(), z.end(), name), z.end()) << name;
 }
 
@@ -56,10 +56,16 @@ TEST_P(ZooModel, BuildsAndRunsForwardAndBackwardAtTwoSizes) {
   g.fuse();
   g.init(11);
   const int64_t channels = m.spec["input"]["channels"];
-  // 32 and 64: multiples of 32, which fcn8s needs; small enough for the widest models.
-  for (const int64_t size : {32, 64}) {
+  // Sequence models (input height 1, e.g. WaveNet) run at two lengths, one
+  // shorter than their receptive field and one longer; images at two square sizes.
+  const bool sequence = m.spec["input"]["height"] == 1;
+  const std::vector<int64_t> sizes = sequence ? std::vector<int64_t>{64, 2100}
+                                              // multiples of 32, which fcn8s needs; small enough for the widest models
+                                              : std::vector<int64_t>{32, 64};
+  for (const int64_t size : sizes) {
     SCOPED_TRACE("input " + std::to_string(size));
-    const Tensor x = testing::random_tensor({2, channels, size, size}, 5);
+    const int64_t height = sequence ? 1 : size;
+    const Tensor x = testing::random_tensor({2, channels, height, size}, 5);
     const Tensor& y = g.forward(x, true);
     const Dims d = y.dims();
     ASSERT_EQ(d.size(), 4u);
@@ -68,7 +74,7 @@ TEST_P(ZooModel, BuildsAndRunsForwardAndBackwardAtTwoSizes) {
       EXPECT_EQ(d[1], m.spec["classes"].get<int64_t>());
     }
     if (m.spec["dense"].get<bool>()) {
-      EXPECT_EQ(d[2], size);
+      EXPECT_EQ(d[2], height);
       EXPECT_EQ(d[3], size);
     }
     EXPECT_TRUE(all_finite(y.to_vector()));
@@ -159,6 +165,34 @@ TEST(ModelZoo, BenchReferenceParameterCounts) {
     EXPECT_EQ(count(std::string("bench_") + name), cpp.parameter_count()) << name;
   }
 #endif
+}
+
+int64_t conv1d(int64_t in, int64_t out, int64_t k) { return in * out * k + out; }
+
+// WaveNet: the input conv; per layer a dilated conv to 2G, 1x1 G->R (residual) and
+// G->S (skip); the head S->S->classes.
+int64_t wavenet(int64_t layers, int64_t r, int64_t g, int64_t s, int64_t k, int64_t classes) {
+  return conv1d(1, r, 1) + layers * (conv1d(r, 2 * g, k) + conv1d(g, r, 1) + conv1d(g, s, 1)) + conv1d(s, s, 1) +
+         conv1d(s, classes, 1);
+}
+
+TEST(ModelZoo, WaveNetParameterCounts) {
+  EXPECT_EQ(count("wavenet"), wavenet(20, 32, 32, 64, 2, 256));
+  EXPECT_EQ(count("causal_plain"), wavenet(20, 32, 32, 64, 2, 256));  // differs in dilations only
+  EXPECT_EQ(count("wavenet", {"blocks=3", "residual=16", "gate=24", "skip=40", "kernel=3"}),
+            wavenet(30, 16, 24, 40, 3, 256));
+  // Every layer's skip output reaches the sum, in order.
+  const ResolvedModel m = load_model(zoo_model("wavenet"));
+  for (const auto& l : m.spec["layers"])
+    if (l["name"] == "skips") {
+      ASSERT_EQ(l["from"].size(), 20u);
+      EXPECT_EQ(l["from"][0], "stack.0.layer.0.skip");
+      EXPECT_EQ(l["from"][19], "stack.1.layer.9.skip");
+    }
+  std::vector<int64_t> dilations;
+  for (const auto& l : m.spec["layers"])
+    if (l["type"] == "conv1d" && l["name"].get<std::string>().ends_with(".dilated")) dilations.push_back(l["dilation"]);
+  EXPECT_EQ(dilations, (std::vector<int64_t>{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512}));
 }
 
 TEST(ModelZoo, OverridesReachBlocksAndExtends) {

@@ -72,6 +72,14 @@ const AttrCase kAttrCases[] = {
     {"global_avgpool", {{"kernel", 2}}, "kernel", "unknown key 'kernel'"},
     {"add", {{"scale", 2}}, "scale", "unknown key 'scale'"},
     {"concat", {{"axis", 1}}, "axis", "unknown key 'axis'"},
+    {"conv1d", {{"out", 4}, {"kernel", 0}}, "kernel", "'kernel' must be positive, got 0"},
+    {"conv1d", {{"out", 4}, {"kernel", 2}, {"dilation", 0}}, "dilation", "'dilation' must be positive, got 0"},
+    {"conv1d", {{"out", 4}, {"kernel", 2}, {"causal", "yes"}}, "causal", "key 'causal' expects true or false"},
+    {"conv1d", {{"out", 4}}, "kernel", "missing key 'kernel'"},
+    {"conv1d", {{"out", 4}, {"kernel", 3}, {"dilation", INT64_MAX / 2 + 1}}, "dilation",
+     "'dilation' 4611686018427387904 times 'kernel' 3 overflows 64-bit integers"},
+    {"conv1d", {{"out", 4}, {"kernel", 2}, {"padding", 1}}, "padding", "unknown key 'padding'"},
+    {"gate", {{"channels", 2}}, "channels", "unknown key 'channels'"},
     // Attrs' own errors carry their key too.
     {"conv", {{"out", "four"}}, "out", "key 'out' expects an integer, got \"four\""},
     {"conv", {{"kernel", 3}}, "out", "missing key 'out'"},
@@ -133,6 +141,16 @@ const BindCase kBindCases[] = {
     {"add", json::object(), {"a", "c"}, "from",
      "spatial mismatch: input 'a' is 3x12x12 but 'c' is 3x6x12 (height and width must agree)"},
     {"add", json::object(), {"a"}, "from", "needs at least 2 inputs in 'from', got 1"},
+    {"conv1d", {{"out", 4}, {"kernel", 2}}, {"a"}, "from",
+     "conv1d reads a sequence (height 1, width = time), got input 3x12x12 of height 12; declare the model's input "
+     "as {channels: C, length: T}"},
+    {"conv1d", {{"out", 4}, {"kernel", 3}, {"dilation", INT64_MAX / 2 - 1}}, {"s"}, "dilation",
+     "the input's 12 samples padded by (kernel - 1) * dilation = 9223372036854775804 overflow 64-bit integers"},
+    {"conv1d", {{"out", 4}, {"kernel", 2}, {"groups", 2}}, {"s"}, "groups",
+     "input channels (3) must be divisible by 'groups' (2)"},
+    {"gate", json::object(), {"a"}, "from",
+     "gate splits its input's channels into two halves (tanh, sigmoid), so they must be even, got input 3x12x12"},
+    {"gate", json::object(), {"a", "b"}, "from", "takes one input, got 2"},
     {"concat", json::object(), {"b", "c"}, "from",
      "spatial mismatch: input 'b' is 4x12x12 but 'c' is 3x6x12 (height and width must agree)"},
 };
@@ -143,6 +161,7 @@ TEST_P(LayerBindErrors, CarryTheKeyAndNameTheLayer) {
   g.add_input("a", {3, 12, 12});
   g.add_input("b", {4, 12, 12});
   g.add_input("c", {3, 6, 12});
+  g.add_input("s", {3, 1, 12});  // a sequence
   const Rejected r = rejected([&] { g.add("x", create_layer(c.type, c.attrs), c.from); });
   EXPECT_EQ(r.key, c.key);
   EXPECT_EQ(r.what, "layer 'x' (" + c.type + "): " + c.text);

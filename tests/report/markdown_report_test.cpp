@@ -97,6 +97,29 @@ TEST_F(Report, MainTableNumbersEqualIndependentStatistics) {
   EXPECT_TRUE(testing::contains(table_row(results, "deep"), "**10.00 ± n/a**")) << results;
 }
 
+// The spec's claims: a table of steps and a sentence per claim in the findings.
+// wide − base per seed: 0.06, 0.07, 0.08 — paired t = 0.07/(0.01/√3), df 2,
+// p = 1 − t/√(2 + t²) (the df-2 closed form); deep has one seed: untestable.
+TEST_F(Report, ClaimsAreTestedPairedBySeed) {
+  auto s = store::Store::open(db_);
+  ReportData d = load_report_data(s, "abl");
+  d.claims = {"wide > base", "deep > base"};
+  const std::string md = markdown_report(d);
+  const std::string claims = section(md, "## Claims");
+  ASSERT_FALSE(claims.empty()) << md;
+  const double t = 0.07 / (0.01 / std::sqrt(3.0));
+  const double p = 1 - t / std::sqrt(2 + t * t);
+  const std::string row = table_row(claims, "`wide > base`");
+  EXPECT_TRUE(testing::contains(row, fmt::format("| paired | {:.2f} | 2.0 | {:.3f} |", t, p))) << row;
+  EXPECT_TRUE(testing::contains(row, "| holds |")) << row;
+  EXPECT_TRUE(testing::contains(table_row(claims, "`deep > base`"), "untestable: one seed")) << claims;
+  const std::string findings = section(md, "## Findings");
+  EXPECT_TRUE(testing::contains(findings, "The claim `wide > base` holds")) << findings;
+  EXPECT_TRUE(testing::contains(findings, "The claim `deep > base` is not confirmed")) << findings;
+  // Without claims, no section.
+  EXPECT_EQ(report().find("## Claims"), std::string::npos);
+}
+
 TEST_F(Report, SingleSeedIsNotApplicable) {
   const std::string md = report();
   const std::string deep = table_row(section(md, "## Results"), "deep");

@@ -102,5 +102,31 @@ TEST(ReportStats, WelchNeedsTwoValuesEachAndSomeSpread) {
   EXPECT_FALSE(welch_t_test({0.5, 0.5}, {0.4, 0.4}).has_value());
 }
 
+
+TEST(ReportStats, PairedTestAgainstTheDf2ClosedForm) {
+  // d = (0.02, 0.01, 0.03): mean 0.02, sd 0.01, t = 0.02 / (0.01/√3) = √12, df 2;
+  // for df = 2, P(|T| > t) = 1 − t/√(2 + t²) = 1 − √12/√14.
+  const auto r = paired_t_test({0.80, 0.82, 0.85}, {0.78, 0.81, 0.82});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NEAR(r->t, std::sqrt(12.0), 1e-9);
+  EXPECT_DOUBLE_EQ(r->df, 2.0);
+  EXPECT_NEAR(r->p, 1.0 - std::sqrt(12.0 / 14.0), 1e-9);
+}
+
+TEST(ReportStats, PairingRemovesTheSeedSpreadWelchCannot) {
+  // Each seed moves both sides alike (a shared front end); the difference is steady.
+  const std::vector<double> b = {0.70, 0.75, 0.80}, a = {0.72, 0.77, 0.83};
+  const auto paired = paired_t_test(a, b), welch = welch_t_test(a, b);
+  ASSERT_TRUE(paired && welch);
+  EXPECT_LT(paired->p, 0.05);
+  EXPECT_GT(welch->p, 0.5);
+}
+
+TEST(ReportStats, PairedNeedsEqualSizesTwoPairsAndSpread) {
+  EXPECT_FALSE(paired_t_test({1, 2, 3}, {1, 2}).has_value());
+  EXPECT_FALSE(paired_t_test({1}, {0}).has_value());
+  EXPECT_FALSE(paired_t_test({2, 3, 4}, {1, 2, 3}).has_value());  // every difference 1: t undefined
+}
+
 }  // namespace
 }  // namespace atrous::report

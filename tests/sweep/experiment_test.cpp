@@ -102,6 +102,13 @@ TEST_F(ExperimentSpecTest, NamedGridAxesApplyTheirOptionsAfterTheVariant) {
   EXPECT_EQ(runs[3].overrides, expected);
 }
 
+TEST_F(ExperimentSpecTest, ClaimsAreKeptAsWritten) {
+  auto spec = load_experiment(
+      exp(std::string(kBase) + "variants:\n  a: {}\n  b: {}\n  c: {}\nreport: {claims: [\"a > b > c\", \"c>a\"]}\n"));
+  const std::vector<std::string> expected{"a > b > c", "c>a"};
+  EXPECT_EQ(spec.claims, expected);
+}
+
 TEST_F(ExperimentSpecTest, DefaultsToOneSeedAndTheFirstVariantAsBaseline) {
   auto spec = load_experiment(exp(std::string(kBase) + "variants:\n  b: {}\n  a: {}\n"));
   EXPECT_EQ(spec.baseline, "b");  // file order, not alphabetical
@@ -127,6 +134,10 @@ TEST_F(ExperimentSpecTest, InvalidSpecsFailWithTheirLocation) {
       {std::string(kBase) + v + "seeds: []\n", "e.yaml:6:1: 'seeds' expects a non-empty list"},
       {std::string(kBase) + v + "seeds: [1, 1]\n", "e.yaml:6:12: seed 1 is listed twice"},
       {std::string(kBase) + v + "report: {baseline: unet}\n", "e.yaml:6:10: baseline 'unet' is not one of the variants"},
+      {std::string(kBase) + v + "report: {claims: fcn}\n", "e.yaml:6:10: 'claims' expects a list of orderings"},
+      {std::string(kBase) + v + "report: {claims: [\"fcn >\"]}\n", "e.yaml:6:19: a claim is an ordering of variants"},
+      {std::string(kBase) + v + "report: {claims: [\"fcn > unet\"]}\n",
+       "e.yaml:6:19: claim names 'unet', which is not one of the variants"},
       {"name: x\nbase: {model: configs/models/fcn.yaml, data: configs/data/shapes.yaml}\n" + v,
        "e.yaml:2:1: 'base' must name a train file"},
   };

@@ -10,6 +10,7 @@
 // train.init.from itself and is skipped while the recipe rejects that key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -78,6 +79,12 @@ TEST(StagedPlan, ParentsArePlannedFirstAndChildrenCarryTheParentsId) {
   }
   // The variant list itself stays in file order (the report's default baseline is the first).
   EXPECT_EQ(plan.spec.variants.front().name, "child");
+  // The dry-run table says which run each child waits for.
+  const Table t = plan_table(plan, dir / "none.db");
+  const auto after = std::find(t.columns.begin(), t.columns.end(), "after") - t.columns.begin();
+  ASSERT_LT(static_cast<size_t>(after), t.columns.size());
+  EXPECT_EQ(cell_text(t.rows[0][after]), "-");
+  EXPECT_EQ(cell_text(t.rows[5][after]), plan.runs[1].id.substr(0, 12));
 }
 
 TEST(StagedPlan, ChangingTheParentChangesTheChildsId) {

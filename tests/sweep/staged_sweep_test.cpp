@@ -24,6 +24,7 @@
 #include "../data/data_test_support.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
+#include "support/kill_sweep.hpp"
 #include "support/cli.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/status_table.hpp"  // parse_utc_timestamp
@@ -126,36 +127,12 @@ TEST(StagedSweep, AFailedParentSkipsItsChildren) {
 // Starts `atrous sweep` in its own process group, waits until a run of variant
 // `a` is running with two epochs logged, and kills the group with SIGKILL.
 void kill_while_the_parent_runs(const std::string& spec, const std::string& db, const std::string& log) {
-  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);  // reap orphaned workers (a zombie looks alive)
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    freopen(log.c_str(), "w", stdout);
-    freopen(log.c_str(), "a", stderr);
-    execl(ATROUS_BINARY, ATROUS_BINARY, "sweep", spec.c_str(), "--jobs", "2", "--threads", "2", "--db", db.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  bool mid_run = false;
-  for (int i = 0; i < 6000 && !mid_run; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    try {
-      auto s = store::Store::open(db);
-      for (const auto& r : s.runs("t"))
-        if (r.variant == "a" && r.status == RunStatus::running && s.metrics(r.id, "train.loss").size() >= 2)
-          mid_run = true;
-    } catch (const std::exception&) {
-      // not created yet
-    }
-  }
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  while (waitpid(-1, &status, 0) > 0) {
-  }
-  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  const bool mid_run = testing::sigkill_sweep_when(
+      spec, db, log, "t",
+      [](store::Store& s, const store::RunRecord& r) {
+        return r.variant == "a" && r.status == RunStatus::running && s.metrics(r.id, "train.loss").size() >= 2;
+      },
+      std::chrono::seconds(60));
   ASSERT_TRUE(mid_run) << "no parent run was caught mid-way\n" << read(log);
 }
 

@@ -16,6 +16,7 @@
 
 #include "../data/data_test_support.hpp"
 #include "store/store.hpp"
+#include "support/kill_sweep.hpp"
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
 namespace atrous {
@@ -85,40 +86,14 @@ TEST(SlowSweep, SurvivesSigkillOfItsProcessGroupAndLosesNoMetric) {
   constexpr int epochs = 12;
   const std::string spec = dir.write("t.yaml", experiment("  a: {}\n  b: {model.rates: [1, 1]}\n", epochs, 64));
   const std::string db = dir / "r.db";
-  // Orphaned workers are re-parented to this process, so that they can be reaped:
-  // a zombie would look alive to the next sweep's stale-run check.
-  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    const std::string log = dir / "first.log";
-    freopen(log.c_str(), "w", stdout);
-    freopen(log.c_str(), "a", stderr);
-    execl(ATROUS_BINARY, ATROUS_BINARY, "sweep", spec.c_str(), "--jobs", "2", "--threads", "2", "--db", db.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(pid, pid);
   // Kill once a run has logged two epochs (so its epoch-1 checkpoint exists) but is
   // still running (at most 30 s).
-  bool mid_run = false;
-  for (int i = 0; i < 3000 && !mid_run; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    try {
-      auto s = store::Store::open(db);
-      for (const auto& r : s.runs("t"))
-        if (r.status == store::RunStatus::running && s.metrics(r.id, "train.loss").size() >= 2) mid_run = true;
-    } catch (const std::exception&) {
-      // not created yet
-    }
-  }
-  kill(-pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  while (waitpid(-1, &status, 0) > 0) {
-  }
-  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  const bool mid_run = testing::sigkill_sweep_when(
+      spec, db, dir / "first.log", "t",
+      [](store::Store& s, const store::RunRecord& r) {
+        return r.status == store::RunStatus::running && s.metrics(r.id, "train.loss").size() >= 2;
+      },
+      std::chrono::seconds(30));
   ASSERT_TRUE(mid_run) << "no run was caught mid-way";
   int left_running = 0;
   for (const auto& r : runs_of(db)) left_running += r.status == store::RunStatus::running;
