@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> slurm_only = {"--partition", "--time", "--cpus-per-task", "--max-parallel", "--pack",
-                                             "--submit"};
+                                             "--submit", "--report-out"};
 
 // The binary the array tasks run: this one, by its absolute path (jobs do not get the submitter's PATH or cwd).
 std::string this_executable() {
@@ -51,6 +51,9 @@ void add_slurm_sweep_options(CLI::App* sweep, SlurmSweepOptions& o) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sweep->add_flag("--submit", o.submit, "slurm: submit with sbatch and print the job ids");
+  sweep->add_option("--report-out", o.report_out,
+                    "slurm: where the ingest job's `atrous report` writes (default: reports/<experiment>.md in the "
+                    "folder sbatch was called from)");
 }
 
 void check_slurm_options_need_backend(const CLI::App* sweep, const SlurmSweepOptions& o) {
@@ -85,6 +88,7 @@ void write_slurm_sweep(const SlurmSweepOptions& o, const std::string& experiment
   s.atrous = atrous.empty() ? this_executable() : atrous;
   s.db = fs::absolute(db).string();
   s.log_dir = (dir / "slurm" / "logs").string();
+  if (!o.report_out.empty()) s.report_output = fs::absolute(o.report_out).string();
   s.job_name = "atrous-" + experiment;
   const SlurmScripts scripts = write_slurm_scripts(s);
 

@@ -13,6 +13,7 @@ namespace atrous::cli {
 struct SlurmSweepOptions {
   std::string backend = "local";
   std::string partition, time;
+  std::string report_out;  // the ingest job's `atrous report -o`; empty: its default
   int cpus_per_task = 1, max_parallel = 0, pack = 1, max_requeues = 20;
   bool submit = false;
 };
