@@ -10,6 +10,7 @@
 #include "data/data_config.hpp"
 #include "data/loader.hpp"
 #include "data/preview.hpp"
+#include "data/waveform_preview.hpp"
 #include "image/png.hpp"
 
 namespace atrous::cli {
@@ -62,6 +63,17 @@ void show(const DataOptions& o, const std::string& output, int64_t count, uint64
     s.image = b.images.to_vector();
     s.mask = b.labels;
     samples.push_back(std::move(s));
+  }
+  if (config.dataset->is_sequence()) {
+    // Audio: a waveform per sample (the 256 mu-law classes as colours say nothing).
+    write_png(output, waveform_grid(samples, transforms.normalize));
+    const int64_t t = samples.front().width, rate = config.dataset->sample_rate();
+    fmt::print(stderr,
+               "wrote {}: {} samples of {} ({}), {} audio samples each ({:.3f} s at {} Hz), {} classes (mu-law "
+               "codes, none ignored); the waveforms are decoded from the input codes\n",
+               output, n, config.dataset->type(), o.split, t, static_cast<double>(t) / static_cast<double>(rate), rate,
+               config.dataset->classes());
+    return;
   }
   if (zoom <= 0) {
     int64_t side = 1;

@@ -7,6 +7,7 @@ namespace atrous {
 std::vector<int64_t> class_pixel_counts(const Dataset& dataset, Split split, int64_t limit) {
   const int64_t n = limit > 0 ? std::min(limit, dataset.size(split)) : dataset.size(split);
   const auto k = static_cast<size_t>(dataset.classes());
+  const bool ignore = dataset.has_ignore_label();  // audio: 255 is a class
   std::vector<int64_t> total(k, 0);
   std::exception_ptr failure;
 #pragma omp parallel
@@ -16,7 +17,7 @@ std::vector<int64_t> class_pixel_counts(const Dataset& dataset, Split split, int
     for (int64_t i = 0; i < n; ++i) {
       try {
         for (uint8_t label : dataset.get(split, i).mask)
-          if (label != kIgnoreLabel && label < k) ++local[label];
+          if ((!ignore || label != kIgnoreLabel) && label < k) ++local[label];
       } catch (...) {
 #pragma omp critical
         if (!failure) failure = std::current_exception();

@@ -7,7 +7,7 @@
 
 namespace atrous {
 
-// Pixels of each class (kIgnoreLabel excluded) over images [0, limit) of the split
+// Pixels of each class (kIgnoreLabel excluded when the dataset has it) over images [0, limit) of the split
 // (all when limit <= 0), untransformed. Images are read in parallel.
 std::vector<int64_t> class_pixel_counts(const Dataset& dataset, Split split, int64_t limit = 0);
 // counts / total.

@@ -10,6 +10,8 @@
 #include "data/fashion_scenes.hpp"
 #include "data/folder.hpp"
 #include "data/shapes.hpp"
+#include "data/speech.hpp"
+#include "data/tones.hpp"
 
 namespace atrous {
 
@@ -23,6 +25,7 @@ struct Pending {
   int64_t side;  // the largest image side; 0 when the images decide (folder)
   std::function<std::shared_ptr<const Dataset>()> make;
   std::function<void(const ConfigReader&)> check = [](const ConfigReader&) {};
+  bool sequence = false;  // audio: 1×T crops made by the dataset itself, no image augmentation
 };
 
 Pending read_dataset(const std::string& type, const ConfigReader& r) {
@@ -33,6 +36,15 @@ Pending read_dataset(const std::string& type, const ConfigReader& r) {
   if (type == "fashion_scenes") {
     auto p = FashionScenesDataset::read_params(r);
     return {p.channels, std::max(p.height, p.width), [p] { return std::make_shared<FashionScenesDataset>(p); }};
+  }
+  if (type == "tones") {
+    auto p = TonesDataset::read_params(r);
+    return {1, 0, [p] { return std::make_shared<TonesDataset>(p); }, [](const ConfigReader&) {}, true};
+  }
+  if (type == "speech") {
+    auto p = SpeechDataset::read_params(r);
+    return {1, 0, [p] { return std::make_shared<SpeechDataset>(p); },
+            [p](const ConfigReader& reader) { SpeechDataset::check_path(p, reader); }, true};
   }
   auto p = FolderDataset::read_params(r);
   return {3, 0, [p] { return std::make_shared<FolderDataset>(p); },
@@ -55,7 +67,7 @@ void check_scaled_side(const ConfigReader& r, const Augment& augment, int64_t si
 
 }  // namespace
 
-std::vector<std::string> dataset_types() { return {"shapes", "fashion_scenes", "folder"}; }
+std::vector<std::string> dataset_types() { return {"shapes", "fashion_scenes", "folder", "tones", "speech"}; }
 
 DataConfig load_data_config(const ConfigDoc& doc, const std::string& pointer) {
   const ConfigReader r(doc, pointer);
@@ -63,6 +75,12 @@ DataConfig load_data_config(const ConfigDoc& doc, const std::string& pointer) {
   Pending pending = read_dataset(type, r);
   DataConfig config;
   config.train.augment = read_augment(r.child("augment"));
+  const Augment& a = config.train.augment;
+  // Scaling and cropping would resample the labels and pad them with the ignore
+  // label (which audio does not have); flipping would reverse time.
+  if (pending.sequence && (a.scaling() || a.crop || a.flip))
+    r.fail("augment", fmt::format("'{}' is for images; the {} dataset takes none (its crops are its 'crop' key)",
+                                  r.key_name("augment"), type));
   check_scaled_side(r, config.train.augment, pending.side);
   config.train.normalize = config.val.normalize = read_normalize(r.child("normalize"), pending.channels);
   r.finish();

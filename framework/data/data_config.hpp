@@ -3,7 +3,7 @@
 // and the transforms. Every key has a default; unknown keys and bad values are
 // errors at file:line:column.
 //
-//   type: shapes              # shapes | fashion_scenes | folder
+//   type: shapes              # shapes | fashion_scenes | folder | tones | speech (audio)
 //   ...                       # the dataset's own keys (see shapes.hpp, ...)
 //   normalize: {mean: 0.5, std: 0.25}       # one value or one per channel
 //   augment:                  # training split only; validation is only normalised

@@ -25,6 +25,21 @@ class Dataset {
   virtual Sample get(Split split, int64_t index) const = 0;
   // Every parameter with its default filled in (recorded with each run).
   virtual nlohmann::json params() const = 0;
+
+  // Whether label kIgnoreLabel marks unannotated pixels. An audio dataset's 256
+  // mu-law codes use every byte value, so there label 255 is class 255 and counts
+  // in the loss, the metrics and the class statistics.
+  virtual bool has_ignore_label() const { return true; }
+  // Whether samples are 1x1xT sequences labelled with the next sample's class
+  // (audio, data/audio_sample.hpp): evaluation then reports the likelihood in
+  // bits per sample and no boundary F-score, and previews draw waveforms.
+  virtual bool is_sequence() const { return false; }
+  // Samples per second of a sequence dataset; 0 for images.
+  virtual int64_t sample_rate() const { return 0; }
 };
+
+// The ignore label as the loss and the confusion matrix take it: kIgnoreLabel,
+// or -1 (nothing ignored) for datasets without one.
+inline int ignore_label_of(const Dataset& dataset) { return dataset.has_ignore_label() ? kIgnoreLabel : -1; }
 
 }  // namespace atrous

@@ -21,7 +21,7 @@ inline uint64_t mix_seed(std::initializer_list<uint64_t> parts) {
 }
 
 // Distinct tags keep streams that share the other parts apart.
-enum class SeedTag : uint64_t { image = 1, augment = 2, batch_scale = 3, shuffle = 4 };
+enum class SeedTag : uint64_t { image = 1, augment = 2, batch_scale = 3, shuffle = 4, file_split = 5 };
 inline uint64_t seed_tag(SeedTag t) { return static_cast<uint64_t>(t); }
 
 }  // namespace atrous

@@ -7,7 +7,7 @@
 namespace atrous {
 
 std::vector<uint8_t> argmax_labels(const float* nchw, int64_t n, int64_t k, int64_t h, int64_t w) {
-  check(k >= 1 && k <= 255, "argmax: {} channels (expected 1..255 classes)", k);
+  check(k >= 1 && k <= 256, "argmax: {} channels (expected 1..256 classes)", k);
   check(n >= 0 && h >= 0 && w >= 0, "argmax: negative dims {}x{}x{}x{}", n, k, h, w);
   const int64_t hw = h * w;
   std::vector<uint8_t> out(static_cast<size_t>(n * hw));

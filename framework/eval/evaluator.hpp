@@ -1,13 +1,14 @@
 #pragma once
 // Evaluator: what a validation loop feeds batch by batch — logits (or ready
-// predictions) and labels in, Metrics out. Owns a ConfusionMatrix and, unless
-// disabled, a BoundaryFScore.
+// predictions) and labels in, Metrics out. Owns a ConfusionMatrix, unless
+// disabled a BoundaryFScore and, when asked, a LikelihoodSum (bits per sample).
 #include <cstdint>
 #include <span>
 
 #include "core/tensor.hpp"
 #include "eval/boundary_f.hpp"
 #include "eval/confusion_matrix.hpp"
+#include "eval/likelihood.hpp"
 #include "eval/metrics.hpp"
 
 namespace atrous {
@@ -17,6 +18,9 @@ struct EvalOptions {
   int ignore_label = kDefaultIgnoreLabel;
   bool boundary = true;  // the boundary F-score costs two distance transforms per image
   int boundary_band = kDefaultBoundaryBand;
+  // The labels' negative log-likelihood under the softmax of the logits (audio:
+  // bits per sample). Only add() with logits can feed it, and K must be >= 2.
+  bool likelihood = false;
 };
 
 class Evaluator {
@@ -38,6 +42,7 @@ class Evaluator {
   EvalOptions options_;
   ConfusionMatrix cm_;
   BoundaryFScore bf_;
+  LikelihoodSum nll_;
 };
 
 }  // namespace atrous

@@ -7,11 +7,10 @@
 // checkpoint.best_metric must be a `selects_checkpoint` entry, and reports take
 // direction and format from here.
 //
-// Adding a metric is one line in kMetricCatalogue (metric_catalogue.cpp). An
-// audio evaluator's bits per sample, for instance, would be
+// Adding a metric is one line in kMetricCatalogue (metric_catalogue.cpp) and the
+// evaluator writing it into its record, as audio's bits per sample is
 //   {"val.bits_per_sample", Direction::lower, MetricShape::scalar, {3, false}, false, "..."},
-// (and the evaluator writing "bits_per_sample" into its record) — see
-// tests/eval/metric_catalogue_test.cpp.
+// — see tests/eval/metric_catalogue_test.cpp.
 #include <optional>
 #include <span>
 #include <string>

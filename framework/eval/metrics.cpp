@@ -93,6 +93,7 @@ nlohmann::json Metrics::to_json() const {
                             {"gt_matched", boundary->gt_matched},
                             {"gt_total", boundary->gt_total}};
   }
+  if (bits_per_sample) j["bits_per_sample"] = number(*bits_per_sample);
   return j;
 }
 

@@ -42,9 +42,14 @@ struct Metrics {
   double boundary_recall() const;
   double boundary_f() const;
 
+  // Mean negative log-likelihood of the labels in bits (eval/likelihood.hpp);
+  // absent unless the evaluator was asked for it (audio datasets).
+  std::optional<double> bits_per_sample;
+
   // Keys: pixel_acc, mean_acc, miou, fwiou, dice, acc_per_class, iou_per_class,
   // dice_per_class, num_classes, pixels, ignored_pixels and, when computed,
-  // boundary_f, boundary_precision, boundary_recall, boundary_band, boundary_counts.
+  // boundary_f, boundary_precision, boundary_recall, boundary_band, boundary_counts,
+  // and bits_per_sample.
   // Fractions in [0, 1]; NaN (undefined) values are written as null.
   nlohmann::json to_json() const;
 };

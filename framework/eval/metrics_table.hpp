@@ -7,8 +7,9 @@
 
 namespace atrous {
 
-// Summary lines then one row per class (IoU, accuracy, Dice in percent; "-" for
-// undefined). class_names, when given, must have one name per class.
+// Summary lines (bits per sample first when measured) then one row per class
+// (IoU, accuracy, Dice in percent; "-" for undefined) — none for audio, whose
+// classes are mu-law codes. class_names, when given, must have one name per class.
 std::string format_metrics_table(const Metrics& m, const std::vector<std::string>& class_names = {});
 
 }  // namespace atrous

@@ -74,7 +74,10 @@ Metrics evaluate_split(Graph& graph, const DataConfig& data, Split split, const 
   Loader loader(data.dataset, split, data.val, lo);
   EvalOptions eo;
   eo.num_classes = static_cast<int>(data.dataset->classes());
-  eo.boundary = settings.boundary;
+  eo.ignore_label = ignore_label_of(*data.dataset);
+  // Audio: the likelihood is the measure, and a boundary of a 1×T label row is meaningless.
+  eo.likelihood = data.dataset->is_sequence();
+  eo.boundary = settings.boundary && !data.dataset->is_sequence();
   eo.boundary_band = static_cast<int>(settings.boundary_band);
   Evaluator evaluator(eo);
   for (int64_t b = 0; b < loader.batches_per_epoch(); ++b) {

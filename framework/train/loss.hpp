@@ -20,7 +20,9 @@ struct LossConfig {
   // Per-label weights of the cross-entropy (PyTorch's weighted mean). Empty: all 1.
   // C entries for C > 1 channels; 2 entries (label 0, label 1) in the binary case.
   std::vector<float> class_weights;
-  int ignore_index = 255;  // labels equal to it contribute nothing
+  // Labels equal to it contribute nothing; -1: none. The trainer takes it from the
+  // dataset (ignore_label_of): 255, or -1 for audio, whose code 255 is a class.
+  int ignore_index = 255;
 };
 
 struct LossValue {

@@ -43,6 +43,7 @@ LoaderOptions train_loader_options(const RunConfig& run) {
 
 LossConfig loss_config(const RunConfig& run) {
   LossConfig loss = run.train.loss;
+  loss.ignore_index = ignore_label_of(*run.data.dataset);  // none for audio: code 255 is a class
   const int64_t classes = run.data.dataset->classes();
   if (run.train.class_weights == "inverse_frequency") {
     const auto w = inverse_frequency_weights(class_pixel_counts(*run.data.dataset, Split::train));
@@ -257,8 +258,11 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
         const Metrics m = evaluate_split(graph, run.data, Split::val, eval);
         record["val"] = m.to_json();
         result.final_val = m;
-        summary += fmt::format("  val.miou {:.4f}  val.pixel_acc {:.4f}  val.boundary_f {:.4f}", m.miou,
-                               m.pixel_acc, m.boundary_f());
+        if (m.bits_per_sample)
+          summary += fmt::format("  val.bits_per_sample {:.3f}  val.pixel_acc {:.4f}", *m.bits_per_sample, m.pixel_acc);
+        else
+          summary += fmt::format("  val.miou {:.4f}  val.pixel_acc {:.4f}  val.boundary_f {:.4f}", m.miou,
+                                 m.pixel_acc, m.boundary_f());
         const double value = metric_value(record, recipe.checkpoint.best_metric);
         if (std::isfinite(value) && (state.best_record.is_null() || value > state.best_value)) {
           is_best = true;

@@ -44,6 +44,26 @@ TEST(DataCli, ShowWritesAGridOfImagesAndMasks) {
   EXPECT_EQ(grid.channels, 3);
 }
 
+TEST(DataCli, ShowDrawsAudioAsWaveforms) {
+  TempDir dir("cli_audio");
+  const std::string config = std::string(ATROUS_SOURCE_DIR) + "/configs/data/tones.yaml";
+  const Outcome r = run("data show " + config + " -o " + (dir / "w.png") + " --count 3 --set crop=500", dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "500 audio samples each (0.062 s at 8000 Hz), 256 classes")) << r.err;
+  const Image grid = read_png(dir / "w.png");
+  // 3 panels of 500 (at most T) × 120 pixels with 2-pixel gaps; ink in each.
+  EXPECT_EQ(grid.width, 2 + 500 + 2);
+  EXPECT_EQ(grid.height, 2 + 3 * (120 + 2));
+  for (int64_t k = 0; k < 3; ++k) {
+    int64_t ink = 0;
+    for (int64_t y = 2 + k * 122; y < 2 + k * 122 + 120; ++y)
+      for (int64_t x = 2; x < 502; ++x) ink += grid.at(y, x, 2) == 160 && grid.at(y, x, 0) == 30;
+    EXPECT_GT(ink, 500) << "panel " << k;
+  }
+  const Outcome stats = run("data stats " + config + " --set crop=100 --set train.count=4", dir);
+  EXPECT_EQ(stats.code, 0) << stats.err;
+}
+
 TEST(DataCli, ConfigErrorsExitWithTwoAndALocation) {
   TempDir dir("cli_err");
   std::ofstream(dir / "bad.yaml") << "type: shapes\nnoise: loud\n";

@@ -64,8 +64,16 @@ TEST(EvalArgmax, TiesGoToTheLowestClass) {
 
 TEST(EvalArgmax, RejectsBadShapes) {
   EXPECT_THROW(argmax_labels(Tensor::plain({2, 3, 4})), Error);
-  std::vector<float> v(256);
-  EXPECT_THROW(argmax_labels(v.data(), 1, 256, 1, 1), Error);  // 255 would be the ignore label
+  std::vector<float> v(257);
+  EXPECT_THROW(argmax_labels(v.data(), 1, 257, 1, 1), Error);  // not a uint8 class
+}
+
+// 256 channels are an audio model's mu-law classes: the last one is class 255.
+TEST(EvalArgmax, TwoHundredFiftySixClassesReachClass255) {
+  std::vector<float> v(256 * 2, 0.0f);  // N=1, K=256, H=1, W=2
+  v[255 * 2 + 0] = 1.0f;
+  v[7 * 2 + 1] = 1.0f;
+  EXPECT_EQ(argmax_labels(v.data(), 1, 256, 1, 2), (std::vector<uint8_t>{255, 7}));
 }
 
 }  // namespace
