@@ -116,7 +116,7 @@ void add_generate_command(CLI::App& app) {
     fmt::print("wrote {}: {} samples ({:.3f} s at {} Hz) from {} samples of {}\n", a.output, samples,
                static_cast<double>(samples) / static_cast<double>(rate), rate, history.size(),
                a.prime.empty() ? "silence" : "'" + a.prime + "'");
-    fmt::print("{} generation: {:.1f} samples/s ({:.2f}x real time), receptive field {} samples\n",
+    fmt::print("{} generation: {:.1f} samples/s ({:.3g}x real time), receptive field {} samples\n",
                a.naive ? "naive" : "fast", g.samples_per_second(), g.samples_per_second() / static_cast<double>(rate),
                field);
   });

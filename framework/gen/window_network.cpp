@@ -29,7 +29,8 @@ const std::vector<float>& WindowNetwork::step(std::span<const float> input) {
   const Tensor x = Tensor::from_plain({1, input_channels_, 1, t_len}, plain);
   const std::vector<float> out = graph_.forward(x, false).to_vector();  // 1 × K × 1 × T
   logits_.resize(static_cast<size_t>(output_channels_));
-  for (int64_t k = 0; k < output_channels_; ++k) logits_[static_cast<size_t>(k)] = out[static_cast<size_t>(k * t_len + t_len - 1)];
+  for (int64_t k = 0; k < output_channels_; ++k)
+    logits_[static_cast<size_t>(k)] = out[static_cast<size_t>(k * t_len + t_len - 1)];
   return logits_;
 }
 
