@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bench/timing.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "nn/registry.hpp"
@@ -15,35 +16,6 @@
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::bench {
-
-namespace {
-using clock_type = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
-}
-
-template <typename F>
-std::vector<double> time_steps(int warmup, int steps, F&& step) {
-  for (int i = 0; i < warmup; ++i) step(i);
-  std::vector<double> ms;
-  for (int i = 0; i < steps; ++i) {
-    const auto t0 = clock_type::now();
-    step(warmup + i);
-    ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
-  }
-  return ms;
-}
-
-Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(static_cast<size_t>(n * c * h * w));
-  for (auto& x : v) x = static_cast<float>(rng.normal());
-  return Tensor::from_plain({n, c, h, w}, v);
-}
-}  // namespace
 
 nlohmann::json BenchResult::to_json() const {
   nlohmann::json layers_json = nlohmann::json::array();

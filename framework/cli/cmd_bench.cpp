@@ -3,9 +3,13 @@
 // same models in PyTorch measured in the same run.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "bench/benchmark.hpp"
+#include "bench/data_parallel.hpp"
 #include "bench/reference_models.hpp"
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
@@ -13,6 +17,9 @@
 #include "data/config_reader.hpp"  // kMaxImageSide
 #include "model/build.hpp"
 #include "model/load.hpp"
+#include "sweep/shell_quote.hpp"
+#include "train/collective.hpp"
+#include "train/gradient_allreduce.hpp"
 
 namespace atrous::cli {
 
@@ -29,7 +36,32 @@ struct BenchArgs {
   std::vector<std::string> overrides;
   bool no_fuse = false, torch = false, layers = false, no_peak = false;
   std::string format = "table";
+  std::vector<int> ranks;   // --ranks: data-parallel scaling, one mpirun per entry
+  bool rank_child = false;  // set on the command mpirun runs
 };
+
+// The model a benchmark runs (a reference model's name or a model file) and the batch
+// and input size it runs at: the options' when given, else the model's own.
+Graph load_bench_model(const std::string& name, const std::vector<std::string>& overrides, bench::BenchOptions& o,
+                       std::string& label) {
+  label = name;
+  if (is_model_file(name)) {
+    // A model file: its declared input size, batch 8 unless --batch says otherwise.
+    ModelOptions mo;
+    mo.overrides = overrides;
+    const ResolvedModel m = load_model(name, mo);
+    label = m.name();
+    if (o.batch == 0) o.batch = 8;
+    if (o.height == 0) o.height = m.spec["input"]["height"].get<int64_t>();
+    if (o.width == 0) o.width = m.spec["input"]["width"].get<int64_t>();
+    return build_graph(m);
+  }
+  const auto& spec = bench::reference_model(name);
+  if (o.batch == 0) o.batch = spec.batch;
+  if (o.height == 0) o.height = spec.height;
+  if (o.width == 0) o.width = spec.width;
+  return bench::build_reference_model(name);
+}
 
 void print_layers(const bench::BenchResult& r) {
   double total = 0;
@@ -66,25 +98,8 @@ void run(BenchArgs& a) {
     bench::BenchOptions o = a.options;
     o.fuse = !a.no_fuse;
     const bool is_file = is_model_file(name);
-    Graph g;
-    std::string label = name;
-    if (is_file) {
-      // A model file: its declared input size, batch 8 unless --batch says otherwise.
-      ModelOptions mo;
-      mo.overrides = a.overrides;
-      const ResolvedModel m = load_model(name, mo);
-      label = m.name();
-      g = build_graph(m);
-      if (o.batch == 0) o.batch = 8;
-      if (o.height == 0) o.height = m.spec["input"]["height"].get<int64_t>();
-      if (o.width == 0) o.width = m.spec["input"]["width"].get<int64_t>();
-    } else {
-      const auto& spec = bench::reference_model(name);
-      if (o.batch == 0) o.batch = spec.batch;
-      if (o.height == 0) o.height = spec.height;
-      if (o.width == 0) o.width = spec.width;
-      g = bench::build_reference_model(name);
-    }
+    std::string label;
+    Graph g = load_bench_model(name, a.overrides, o, label);
     fmt::print(stderr, "bench: {} ({}x{}x{}x{}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width);
     results.push_back(bench::run_benchmark(label, g, o));
     nlohmann::json j = results.back().to_json();
@@ -137,6 +152,100 @@ void run(BenchArgs& a) {
     for (const auto& r : results) print_layers(r);
 }
 
+
+// Under mpirun: this rank's part of `--ranks`; rank 0 prints the JSON the parent reads.
+void run_rank_child(const BenchArgs& a) {
+  bench::BenchOptions o = a.options;
+  o.fuse = !a.no_fuse;
+  std::string label;
+  Graph g = load_bench_model(a.models.at(0), a.overrides, o, label);
+  Collective& comm = Collective::world();
+  const bench::ScalingResult r = bench::run_data_parallel_benchmark(label, g, o, comm);
+  if (comm.root()) fmt::print("{}\n", r.to_json().dump());
+}
+
+std::string format_bytes(int64_t bytes) {
+  if (bytes >= (int64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  return fmt::format("{:.0f} KiB", static_cast<double>(bytes) / (1 << 10));
+}
+
+// `--ranks 1,2`: one `mpirun -np N` of this binary per entry, each rank with --threads
+// threads (default 1: N ranks use N cores); then speedup, efficiency and the allreduce cost.
+void run_ranks(BenchArgs& a) {
+  if (a.models.size() > 1 || (a.models.size() == 1 && a.models[0] == "all"))
+    throw Error("bench --ranks measures one model: give --model NAME (default dilated_segnet_w16)",
+                Error::Kind::usage);
+  const std::string model = a.models.empty() ? "dilated_segnet_w16" : a.models[0];
+  if (!Collective::built_with_mpi())
+    throw Error("bench --ranks needs MPI: this atrous was built without it (install libopenmpi-dev, reconfigure)",
+                Error::Kind::usage);
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0)
+    throw Error("bench --ranks needs mpirun on the PATH (Debian: openmpi-bin, installed by scripts/bootstrap)",
+                Error::Kind::usage);
+  const int threads = a.threads > 0 ? a.threads : 1;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::vector<bench::ScalingResult> results;
+  for (int n : a.ranks) {
+    // Not bound to cores: a rank's OpenMP threads use the cores it was given, and one rank may use all.
+    std::string cmd = fmt::format("mpirun -np {} --oversubscribe --bind-to none {}{} bench --rank-child --model {} "
+                                  "--threads {} --warmup {} --steps {}",
+                                  n, geteuid() == 0 ? "--allow-run-as-root " : "", shell_quote(self),
+                                  shell_quote(model), threads, a.options.warmup, a.options.steps);
+    if (a.options.batch > 0) cmd += fmt::format(" --batch {}", a.options.batch);
+    if (a.options.height > 0) cmd += fmt::format(" --height {}", a.options.height);
+    if (a.options.width > 0) cmd += fmt::format(" --width {}", a.options.width);
+    for (const auto& o : a.overrides) cmd += " --set " + shell_quote(o);
+    if (a.no_fuse) cmd += " --no-fuse";
+    fmt::print(stderr, "bench: {}\n", cmd);
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (!pipe) throw Error("could not start " + cmd);
+    std::string out;
+    char buf[4096];
+    while (size_t k = fread(buf, 1, sizeof buf, pipe)) out.append(buf, k);
+    const int status = pclose(pipe);
+    // Rank 0's JSON is the last line that starts with '{' (mpirun may add lines of its own).
+    size_t line = std::string::npos;
+    for (size_t at = 0; at < out.size(); at = out.find('\n', at) == std::string::npos ? out.size() : out.find('\n', at) + 1)
+      if (out[at] == '{') line = at;
+    if (status != 0 || line == std::string::npos)
+      throw Error(fmt::format("'{}' failed (status {}){}", cmd, status, out.empty() ? "" : ": " + out));
+    results.push_back(bench::ScalingResult::from_json(nlohmann::json::parse(out.substr(line, out.find('\n', line) - line))));
+  }
+  if (a.format == "json") {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : results) j.push_back(r.to_json());
+    fmt::print("{}\n", nlohmann::json{{"threads_per_rank", threads}, {"runs", j}}.dump(2));
+    return;
+  }
+  const auto& first = results.front();
+  fmt::print("data-parallel scaling of {} on this machine: global batch {} at {}x{}, {} thread(s) per rank\n",
+             first.model, first.global_batch, first.height, first.width, threads);
+  fmt::print("gradients: {} per step ({} MPI_Allreduce calls in buckets of {})\n\n",
+             format_bytes(first.gradient_bytes), results.back().allreduce_calls,
+             format_bytes(GradientAllreduce::kBucketBytes));
+  fmt::print("{:>5} {:>8} {:>10} {:>9} {:>8} {:>10} {:>18} {:>8}\n", "ranks", "threads", "step ms", "img/s",
+             "speedup", "efficiency", "allreduce ms (min)", "of step");
+  for (const auto& r : results) {
+    const double speedup = r.img_per_s / first.img_per_s;
+    const double ideal = static_cast<double>(r.ranks) / static_cast<double>(first.ranks);
+    const auto& g = r.gradient_allreduce;
+    fmt::print("{:>5} {:>8} {:>10.1f} {:>9.1f} {:>7.2f}x {:>9.0f}% {:>18} {:>8}\n", r.ranks, r.threads_per_rank,
+               r.step_ms, r.img_per_s, speedup, 100.0 * speedup / ideal,
+               r.ranks > 1 ? fmt::format("{:.3f} ({:.3f})", g.ms, g.min_ms) : "-",
+               r.ranks > 1 ? fmt::format("{:.2f}%", 100.0 * g.ms / r.step_ms) : "-");
+  }
+  for (const auto& r : results) {
+    if (r.sweep.empty()) continue;
+    fmt::print("\nMPI_Allreduce (sum, float) over {} ranks on this machine:\n", r.ranks);
+    fmt::print("{:>10} {:>10} {:>10} {:>16}\n", "bytes", "median ms", "min ms", "GB/s (at min)");
+    for (const auto& s : r.sweep)
+      fmt::print("{:>10} {:>10.3f} {:>10.3f} {:>16.2f}\n", format_bytes(s.bytes), s.ms, s.min_ms,
+                 s.min_ms > 0 ? static_cast<double>(s.bytes) / (s.min_ms * 1e6) : 0.0);
+  }
+  fmt::print("\n(speedup: images/s against the first entry; efficiency: speedup / (N / its ranks). The ranks share "
+             "this machine and its memory bandwidth; other processes running at the same time lower the figures)\n");
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -164,7 +273,28 @@ void add_bench_command(CLI::App& app) {
   sub->add_flag("--layers", a.layers, "Print the per-layer forward/backward times");
   sub->add_flag("--no-peak", a.no_peak, "Skip the single-conv reference measurement");
   sub->add_option("--format", a.format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
-  sub->callback([] { run(a); });
+  sub->add_option("--ranks", a.ranks,
+                  "Data-parallel scaling: run the training step under `mpirun -np N` for each N (e.g. 1,2), the "
+                  "cores divided among the ranks, the global batch fixed; reports efficiency and allreduce cost")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 256));
+  sub->add_flag("--rank-child", a.rank_child, "(internal) one rank of --ranks")->group("");
+  sub->callback([] {
+    if (a.rank_child) {
+      // An error on one rank ends the others too instead of leaving them in a collective.
+      try {
+        run_rank_child(a);
+      } catch (const std::exception& e) {
+        const auto* error = dynamic_cast<const Error*>(&e);
+        Collective::abort_if_parallel(e.what(), error ? error->exit_code() : 1);
+        throw;
+      }
+    } else if (!a.ranks.empty()) {
+      run_ranks(a);
+    } else {
+      run(a);
+    }
+  });
 }
 
 }  // namespace atrous::cli

@@ -3,10 +3,14 @@
 // resumes. --dry-run prints the plan only.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "cli/commands.hpp"
+#include "cli/slurm_options.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 #include "sweep/local_backend.hpp"
+#include "sweep/manifest.hpp"
 #include "sweep/shell_quote.hpp"
 #include "sweep/stop_signal.hpp"
 #include "sweep/sweep_runner.hpp"
@@ -14,7 +18,7 @@
 namespace atrous::cli {
 
 void add_sweep_command(CLI::App& app) {
-  static std::string experiment, db = store::default_db_path, format = "table";
+  static std::string experiment, db = store::default_db_path, format = "table", emit_manifest;
   static int jobs = 1, threads = 0;
   static bool dry_run = false, retry_failed = false;
   auto* sub = app.add_subcommand("sweep", "Run an experiment's variants × grid × seeds; resumable");
@@ -26,10 +30,30 @@ void add_sweep_command(CLI::App& app) {
   sub->add_flag("--dry-run", dry_run, "print the plan (state, estimated cost) and stop");
   sub->add_flag("--retry-failed", retry_failed, "run failed runs again");
   sub->add_option("--format", format, "table, csv, json or md")->capture_default_str();
-  sub->callback([] {
+  sub->add_option("--emit-manifest", emit_manifest,
+                  "write the plan to DIR/manifest.json for `atrous worker --manifest` (a cluster's array "
+                  "tasks) instead of running it; prints the runs not done yet");
+  static SlurmSweepOptions slurm;
+  add_slurm_sweep_options(sub, slurm);
+  sub->callback([sub] {
+    check_slurm_options_need_backend(sub, slurm);
     const TableFormat f = parse_table_format(format);
     // Everything is resolved before anything runs: a bad spec fails here, located.
     const SweepPlan plan = load_sweep_plan(experiment);
+    if (slurm.backend == "slurm") {  // --emit-manifest DIR, when given, is where the tasks' manifest goes
+      const std::string dir = emit_manifest.empty() ? default_slurm_manifest_dir(db, plan.spec.name) : emit_manifest;
+      write_slurm_sweep(slurm, plan.spec.name, plan.runs.size(), emit_manifest_for_slurm(plan, dir, db), db);
+      return;
+    }
+    if (!emit_manifest.empty()) {
+      const Manifest m = manifest_from_plan(plan, experiment);
+      const std::string file = (std::filesystem::path(emit_manifest) / "manifest.json").string();
+      write_manifest(file, m);
+      const std::vector<int> pending = pending_indices(m, emit_manifest, db);
+      fmt::print("{}: {} runs, {} pending: {}\n", file, m.runs.size(), pending.size(),
+                 pending.empty() ? "none" : index_ranges(pending));
+      return;
+    }
     if (dry_run) {
       double total = 0;
       int unknown = 0;

@@ -16,6 +16,13 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, Split split, TransformCon
   if (options_.batch_size < 1)
     throw Error(fmt::format("batch size must be >= 1, got {}", options_.batch_size), Error::Kind::usage);
   check(options_.prefetch >= 0, "Loader: prefetch must be >= 0, got {}", options_.prefetch);
+  check(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards,
+        "Loader: shard {} of {} does not exist", options_.shard, options_.shards);
+  if (options_.batch_size < options_.shards)
+    throw Error(fmt::format("a batch of {} cannot be shared by {} data-parallel processes: each needs at least one "
+                            "sample (train.batch_size is the global batch)",
+                            options_.batch_size, options_.shards),
+                Error::Kind::usage);
   if (batches_per_epoch() == 0)
     throw Error(fmt::format("the {} split of dataset '{}' has {} images: no {}batch of {} can be made", to_string(split_),
                             dataset_->type(), dataset_->size(split_), options_.drop_last ? "full " : "",
@@ -51,8 +58,16 @@ Loader::Data Loader::compute(int64_t epoch, int64_t index) const {
   check(epoch >= 0 && index >= 0 && index < batches_per_epoch(), "Loader: no batch {} in epoch {} ({} per epoch)",
         index, epoch, batches_per_epoch());
   const std::vector<int64_t> order = epoch_order(epoch);
-  const int64_t first = index * options_.batch_size;
-  const int64_t last = std::min<int64_t>(first + options_.batch_size, static_cast<int64_t>(order.size()));
+  const int64_t batch_first = index * options_.batch_size;
+  const int64_t batch_last = std::min<int64_t>(batch_first + options_.batch_size, static_cast<int64_t>(order.size()));
+  const int64_t global = batch_last - batch_first;
+  const int64_t first = batch_first + global * options_.shard / options_.shards;
+  const int64_t last = batch_first + global * (options_.shard + 1) / options_.shards;
+  if (first == last)
+    throw Error(fmt::format("batch {} of epoch {} has {} samples for {} data-parallel processes; each needs at least "
+                            "one (use a larger train.batch_size or fewer processes)",
+                            index, epoch, global, options_.shards),
+                Error::Kind::usage);
   const Augment& augment = transforms_.augment;
   std::optional<double> batch_scale;
   if (augment.scale_per_batch()) {
@@ -61,6 +76,7 @@ Loader::Data Loader::compute(int64_t epoch, int64_t index) const {
     batch_scale = augment.draw_scale(rng);
   }
   Data d;
+  d.global_size = global;
   d.epoch = epoch;
   d.index = index;
   for (int64_t k = first; k < last; ++k) {
@@ -93,6 +109,7 @@ Batch Loader::to_batch(Data d) {
   std::memcpy(b.images.data(), d.images.data(), d.images.size() * sizeof(float));
   b.labels = std::move(d.labels);
   b.indices = std::move(d.indices);
+  b.global_size = d.global_size;
   b.epoch = d.epoch;
   b.index = d.index;
   return b;

@@ -26,12 +26,17 @@ struct LoaderOptions {
   bool drop_last = false;  // drop the last, smaller batch of an epoch
   uint64_t seed = 0;       // order and augmentation (the dataset's content has its own seed)
   int64_t prefetch = 2;    // batches computed ahead by a background thread; 0: computed in next()
+  // Data-parallel training: process `shard` of `shards` gets the contiguous slice
+  // [B*shard/shards, B*(shard+1)/shards) of every batch of B samples. Order and augmentation
+  // are those of the whole batch, so the shards' union is exactly the one-process batch.
+  int64_t shard = 0, shards = 1;
 };
 
 struct Batch {
   Tensor images;                 // N×C×H×W, plain f32, normalised
   std::vector<uint8_t> labels;   // N×H×W: class indices or kIgnoreLabel
   std::vector<int64_t> indices;  // dataset index of each sample
+  int64_t global_size = 0;       // samples of the whole batch (all shards; = size() with one shard)
   int64_t epoch = 0;
   int64_t index = 0;             // position of the batch in its epoch
   int64_t size() const { return static_cast<int64_t>(indices.size()); }
@@ -65,6 +70,7 @@ class Loader {
     Dims dims;
     std::vector<uint8_t> labels;
     std::vector<int64_t> indices;
+    int64_t global_size = 0;
     int64_t epoch = 0, index = 0;
   };
   Data compute(int64_t epoch, int64_t index) const;

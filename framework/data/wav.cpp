@@ -36,7 +36,9 @@ void put32(std::vector<uint8_t>& out, uint32_t v) {
   put16(out, static_cast<uint16_t>(v));
   put16(out, static_cast<uint16_t>(v >> 16));
 }
-void put_tag(std::vector<uint8_t>& out, const char* tag) { out.insert(out.end(), tag, tag + 4); }
+void put_tag(std::vector<uint8_t>& out, const char* tag) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(tag[i]));
+}
 
 [[noreturn]] void bad(const std::string& name, const std::string& what) {
   throw Error(fmt::format("WAV file '{}': {}", name, what), Error::Kind::usage);

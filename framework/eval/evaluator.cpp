@@ -55,6 +55,7 @@ void Evaluator::reset() {
 Metrics Evaluator::metrics() const {
   Metrics m = options_.boundary ? compute_metrics(cm_, bf_) : compute_metrics(cm_);
   if (options_.likelihood) m.bits_per_sample = nll_.bits_per_sample();
+  if (!options_.per_class) m.acc_per_class.clear(), m.iou_per_class.clear(), m.dice_per_class.clear();
   return m;
 }
 

@@ -21,6 +21,10 @@ struct EvalOptions {
   // The labels' negative log-likelihood under the softmax of the logits (audio:
   // bits per sample). Only add() with logits can feed it, and K must be >= 2.
   bool likelihood = false;
+  // The per-class lists (acc, IoU, Dice). Off for audio: 256 mu-law codes' IoUs
+  // would be 256 stored metrics per epoch and a 256-column report table, and
+  // say nothing the likelihood does not.
+  bool per_class = true;
 };
 
 class Evaluator {

@@ -25,7 +25,7 @@ constexpr std::array kMetricCatalogue = {
     MetricInfo{"val.boundary_recall", D::higher, S::scalar, {4, false}, false, "boundary recall"},
     MetricInfo{"val.iou", D::higher, S::per_class, {4, false}, false, "IoU of one class (val.iou.<class>)"},
     // Audio datasets only (eval/likelihood.hpp); there val.pixel_acc is the next-sample accuracy.
-    MetricInfo{"val.bits_per_sample", D::lower, S::scalar, {3, false}, false,
+    MetricInfo{"val.bits_per_sample", D::lower, S::scalar, {3, false}, true,
                "validation negative log-likelihood of the next sample, bits per sample (mean CE / ln 2)"},
     // The trainer's epoch means (train/trainer.cpp).
     MetricInfo{"train.loss", D::lower, S::scalar, {4, false}, false, "training loss: ce_weight × CE + dice_weight × Dice"},

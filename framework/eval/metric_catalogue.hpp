@@ -35,8 +35,8 @@ struct MetricInfo {
   Direction direction;
   MetricShape shape;
   MetricFormat format;
-  // May choose best.safetensors (train.checkpoint.best_metric): the trainer keeps
-  // the largest value of an evaluation scalar, so only higher-is-better `val.` entries.
+  // May choose best.safetensors (train.checkpoint.best_metric): an evaluation
+  // scalar (`val.`); the trainer keeps its best value in the entry's direction.
   bool selects_checkpoint;
   std::string_view description;
 };

@@ -33,7 +33,7 @@ struct Metrics {
   double miou = 0.0;
   double fwiou = 0.0;
   double dice = 0.0;  // mean Dice/F1 over classes
-  std::vector<double> acc_per_class, iou_per_class, dice_per_class;
+  std::vector<double> acc_per_class, iou_per_class, dice_per_class;  // empty when not asked for (audio)
 
   // Boundary F-score; absent when it was not computed.
   std::optional<BoundaryCounts> boundary;

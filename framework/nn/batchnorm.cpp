@@ -4,6 +4,7 @@
 #include "nn/dnnl_util.hpp"
 #include "nn/init.hpp"
 #include "nn/registry.hpp"
+#include "nn/sync_batchnorm.hpp"
 
 namespace atrous {
 
@@ -197,6 +198,7 @@ class BatchNormKernel : public Kernel {
 }  // namespace
 
 std::unique_ptr<Kernel> BatchNorm::make_kernel(const std::vector<md_t>& inputs, bool training) {
+  if (training && sync_) return make_sync_batchnorm_kernel(*this, inputs[0]);
   return std::make_unique<BatchNormKernel>(*this, inputs[0], training);
 }
 

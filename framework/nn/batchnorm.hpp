@@ -5,7 +5,9 @@
 // batch statistics, inference the running ones; both modes have a backward pass
 // (inference-mode input gradients give effective receptive fields of trained models).
 // A following ReLU (slope 0) can be fused (oneDNN's fuse_norm_relu).
+#include <functional>
 #include <memory>
+#include <span>
 
 #include "nn/attrs.hpp"
 #include "nn/layer.hpp"
@@ -34,12 +36,19 @@ class BatchNorm : public Layer {
   Param& running_mean() { return *running_mean_; }
   Param& running_var() { return *running_var_; }
 
+  // Synchronised batch norm (nn/sync_batchnorm.hpp): training passes take their statistics
+  // over every data-parallel process, `reducer` summing a vector over them in place.
+  using SumReducer = std::function<void(std::span<double>)>;
+  void set_sync(SumReducer reducer) { sync_ = std::move(reducer); }
+  const SumReducer& sync() const { return sync_; }
+
  private:
   int64_t channels_ = 0;
   float momentum_ = 0.1f, eps_ = 1e-5f;
   bool affine_ = true;
   bool relu_ = false;
   std::unique_ptr<Param> weight_, bias_, running_mean_, running_var_;
+  SumReducer sync_;
 };
 
 }  // namespace atrous

@@ -314,10 +314,11 @@ std::optional<std::string> Store::claim_next(std::string_view experiment, const 
   return claim_next(experiment, info);
 }
 
-void Store::log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values) {
+void Store::log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values,
+                        std::string_view time) {
   Lock lock(*mutex_);
   Transaction tx(db_);
-  const std::string now = utc_timestamp();
+  const std::string now = time.empty() ? utc_timestamp() : std::string(time);
   auto ins = db_.prepare(
       "INSERT INTO metrics (run_id, key, step, epoch, value, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT(run_id, key, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value, time = excluded.time");
@@ -341,13 +342,32 @@ void Store::set_summaries(std::string_view run, const std::map<std::string, doub
   tx.commit();
 }
 
-void Store::add_artifact(std::string_view run, std::string_view kind, std::string_view path) {
+void Store::add_artifact(std::string_view run, std::string_view kind, std::string_view path, std::string_view time) {
   Lock lock(*mutex_);
   db_.prepare(
          "INSERT INTO artifacts (run_id, kind, path, created_at) VALUES (?1, ?2, ?3, ?4) "
          "ON CONFLICT(run_id, kind, path) DO UPDATE SET created_at = excluded.created_at")
-      .bind_all(run, kind, path, utc_timestamp())
+      .bind_all(run, kind, path, time.empty() ? utc_timestamp() : std::string(time))
       .run();
+}
+
+void Store::set_run_state(std::string_view run, RunStatus status, std::string_view error, std::string_view start_time,
+                          std::string_view end_time, const RuntimeInfo& info) {
+  Lock lock(*mutex_);
+  Transaction tx(db_);
+  require_run(db_, run);
+  const auto opt = [](std::string_view v) { return v.empty() ? Cell{} : Cell{std::string(v)}; };
+  const auto opt_int = [](int64_t v) { return v == 0 ? Cell{} : Cell{v}; };
+  db_.prepare(R"sql(
+UPDATE runs SET status = ?2, error = ?3, start_time = ?4, end_time = ?5, host = ?6, pid = ?7,
+  atrous_version = ?8, onednn_version = ?9, onednn_isa = ?10, threads = ?11
+WHERE run_id = ?1
+)sql")
+      .bind_all(run, to_string(status), opt(error), opt(start_time), opt(end_time), opt(info.host), opt_int(info.pid),
+                opt(info.atrous_version), opt(info.onednn_version), opt(info.onednn_isa),
+                opt_int(info.threads))
+      .run();
+  tx.commit();
 }
 
 std::vector<std::pair<std::string, Cell>> Store::params(std::string_view run) {

@@ -111,10 +111,18 @@ class Store {
 
   // One transaction per call (= per logged epoch). Idempotent per (run, key,
   // step): re-logging a step (a resumed run) replaces the value, never duplicates.
-  void log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values);
+  // `time` (ISO-8601 UTC) is when the epoch was measured; empty: now. (`atrous ingest`
+  // passes the journal's, so that folding a journal twice writes the same rows.)
+  void log_metrics(std::string_view run, int64_t step, int64_t epoch, const std::map<std::string, double>& values,
+                   std::string_view time = {});
   // Final and best values, e.g. "val.miou", "best.val.miou"; replaces same keys.
   void set_summaries(std::string_view run, const std::map<std::string, double>& values);
-  void add_artifact(std::string_view run, std::string_view kind, std::string_view path);
+  void add_artifact(std::string_view run, std::string_view kind, std::string_view path, std::string_view time = {});
+  // Sets a run's status, error, times and runtime fields exactly as given (empty
+  // or zero: NULL), for a state that was decided elsewhere — `atrous ingest`
+  // folding a run journal — rather than by this process's clock.
+  void set_run_state(std::string_view run, RunStatus status, std::string_view error, std::string_view start_time,
+                     std::string_view end_time, const RuntimeInfo& info);
 
   std::vector<std::pair<std::string, Cell>> params(std::string_view run);
   std::vector<MetricPoint> metrics(std::string_view run, std::string_view key = {});  // by key, then step

@@ -24,6 +24,8 @@ void install_stop_handlers() {
   std::signal(SIGHUP, on_stop_signal);
 }
 
+void also_stop_on(int signal) { std::signal(signal, on_stop_signal); }
+
 bool stop_requested() { return g_signal != 0; }
 int stop_signal() { return g_signal; }
 

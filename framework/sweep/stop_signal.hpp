@@ -6,6 +6,9 @@
 namespace atrous {
 
 void install_stop_handlers();
+// One more signal that stops gracefully, e.g. SIGUSR1, which Slurm sends before a
+// time limit (`--signal=USR1@120`) so that an array task checkpoints first.
+void also_stop_on(int signal);
 bool stop_requested();
 // The signal that set the flag (0 when none).
 int stop_signal();

@@ -8,12 +8,10 @@
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "eval/metric_catalogue.hpp"
-#include "model/build.hpp"
-#include "model/summary.hpp"
 #include "store/store.hpp"
 #include "sweep/run_needs.hpp"
+#include "sweep/run_recorder.hpp"
 #include "sweep/stop_signal.hpp"
-#include "train/trainer.hpp"
 
 namespace atrous {
 
@@ -34,29 +32,26 @@ void add_artifact_once(store::Store& s, const std::string& run, const std::strin
   s.add_artifact(run, kind, path);
 }
 
-class StoreObserver : public TrainObserver {
+// The results database as the recorder: each epoch one transaction, idempotent per step.
+class StoreRecorder : public RunRecorder {
  public:
-  StoreObserver(store::Store& s, std::string run, std::vector<std::string> classes)
-      : store_(s), run_(std::move(run)), classes_(std::move(classes)) {}
-  void on_epoch(int64_t epoch, int64_t step, const nlohmann::json& record) override {
-    store_.log_metrics(run_, step, epoch, flatten_epoch_metrics(record, classes_));
+  StoreRecorder(store::Store& s, std::string run) : store_(s), run_(std::move(run)) {}
+  double previous_wall_seconds() override {
+    const auto sums = store_.summaries(run_);
+    const auto it = sums.find("wall_seconds");
+    return it == sums.end() ? 0.0 : it->second;
   }
-  void on_checkpoint(const std::string& path, bool is_best) override {
-    if (recorded_.insert(path).second) add_artifact_once(store_, run_, is_best ? "best_checkpoint" : "checkpoint", path);
+  void epoch(int64_t step, int64_t epoch, const std::map<std::string, double>& metrics) override {
+    store_.log_metrics(run_, step, epoch, metrics);
   }
-  bool should_stop() override { return stop_requested(); }
+  void artifact(const std::string& kind, const std::string& path) override { add_artifact_once(store_, run_, kind, path); }
+  void summaries(const std::map<std::string, double>& values) override { store_.set_summaries(run_, values); }
+  void status(RunStatus status, const std::string& reason) override { store_.set_status(run_, status, reason); }
 
  private:
   store::Store& store_;
   std::string run_;
-  std::vector<std::string> classes_;
-  std::set<std::string> recorded_;
 };
-
-void add_prefixed(std::map<std::string, double>& out, const std::string& prefix,
-                  const std::map<std::string, double>& values) {
-  for (const auto& [k, v] : values) out[prefix + k] = v;
-}
 
 }  // namespace
 
@@ -104,52 +99,19 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
     return worker_exit_not_claimed;
   }
   // From here on every outcome is recorded: an exception is a failed run with its message.
-  try {
-    // A later stage starts from its parent's best checkpoint, found now that the parent is done.
-    const auto stored = nlohmann::json::parse(record->config_json);
-    const auto config = with_parent_checkpoint(s, db_path, stored);
-    if (config != stored)
-      fmt::print(stderr, "run {}: train.init.from {} is {}\n", run_id, stored["train"]["init"]["from"].dump(),
-                 config["train"]["init"]["from"].dump());
-    const RunConfig run = run_from_json(config, "run " + run_id);
-    TrainOptions o;
-    o.out_dir = run_dir(db_path, run_id);
-    o.resume = true;
-    o.progress = ProgressMode::plain;
-    StoreObserver observer(s, run_id, run.data.dataset->class_names());
-    const double previous_wall = [&] {
-      const auto sums = s.summaries(run_id);
-      const auto it = sums.find("wall_seconds");
-      return it == sums.end() ? 0.0 : it->second;
-    }();
-    const TrainResult r = train_run(run, o, &observer);
-    for (const auto& note : r.notes) fmt::print(stderr, "run {}: note: {}\n", run_id, note);
-
-    std::map<std::string, double> summaries;
-    const auto classes = run.data.dataset->class_names();
-    if (!r.final_metrics.is_null()) add_prefixed(summaries, "", flatten_epoch_metrics(r.final_metrics, classes));
-    if (!r.best_metrics.is_null()) add_prefixed(summaries, "best.", flatten_epoch_metrics(r.best_metrics, classes));
-    if (r.train_img_per_s > 0) summaries["train_img_per_s"] = r.train_img_per_s;
-    summaries["wall_seconds"] = previous_wall + r.wall_seconds;  // over all sessions of the run
-    summaries["steps"] = static_cast<double>(r.steps);
-    summaries["params"] = static_cast<double>(summarize(run.model, build_graph(run.model)).params);
-    s.set_summaries(run_id, summaries);
-
-    for (const auto& [kind, name] : std::vector<std::pair<std::string, std::string>>{
-             {"config", "config.json"}, {"checkpoint", "last.safetensors"}, {"best_checkpoint", "best.safetensors"},
-             {"predictions", "predictions"}, {"log", "train.log"}, {"metrics", "metrics.jsonl"}}) {
-      const std::string path = (fs::path(o.out_dir) / name).string();
-      if (fs::exists(path)) add_artifact_once(s, run_id, kind, path);
-    }
-    s.set_status(run_id, r.status, r.reason);
-    fmt::print(stderr, "run {}: {}{}{}\n", run_id, to_string(r.status), r.reason.empty() ? "" : ": ", r.reason);
-    if (r.status == RunStatus::done) return worker_exit_done;
-    return r.status == RunStatus::interrupted ? worker_exit_interrupted : worker_exit_failed;
-  } catch (const std::exception& e) {
-    s.set_status(run_id, store::RunStatus::failed, e.what());
-    fmt::print(stderr, "run {}: failed: {}\n", run_id, e.what());
-    return worker_exit_failed;
-  }
+  StoreRecorder recorder(s, run_id);
+  return train_and_record(
+      run_id,
+      [&] {
+        // A later stage starts from its parent's best checkpoint, found now that the parent is done.
+        const auto stored = nlohmann::json::parse(record->config_json);
+        auto config = with_parent_checkpoint(s, db_path, stored);
+        if (config != stored)
+          fmt::print(stderr, "run {}: train.init.from {} is {}\n", run_id, stored["train"]["init"]["from"].dump(),
+                     config["train"]["init"]["from"].dump());
+        return config;
+      },
+      run_dir(db_path, run_id), recorder);
 }
 
 }  // namespace atrous

@@ -77,6 +77,7 @@ Metrics evaluate_split(Graph& graph, const DataConfig& data, Split split, const 
   eo.ignore_label = ignore_label_of(*data.dataset);
   // Audio: the likelihood is the measure, and a boundary of a 1×T label row is meaningless.
   eo.likelihood = data.dataset->is_sequence();
+  eo.per_class = !data.dataset->is_sequence();
   eo.boundary = settings.boundary && !data.dataset->is_sequence();
   eo.boundary_band = static_cast<int>(settings.boundary_band);
   Evaluator evaluator(eo);

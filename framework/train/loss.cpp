@@ -226,6 +226,17 @@ LossValue LossWorkspace::compute(const Tensor& logits, std::span<const uint8_t> 
     pixels += static_cast<int64_t>(part[kCount]);
     for (int64_t i = 0; i < 3 * K; ++i) sums_[i] += part[kFixed + i];
   }
+  if (cfg.reduce_totals) {
+    // The weighted mean, the pixel count and the Dice sums of the global batch: the other
+    // shards' ignored pixels make their counts differ, so a plain average would be wrong.
+    std::vector<double> totals{sum_w, sum_wl, static_cast<double>(pixels)};
+    totals.insert(totals.end(), sums_.begin(), sums_.end());
+    cfg.reduce_totals(totals);
+    sum_w = totals[0];
+    sum_wl = totals[1];
+    pixels = static_cast<int64_t>(totals[2]);
+    std::copy(totals.begin() + 3, totals.end(), sums_.begin());
+  }
 
   LossValue v;
   v.pixels = pixels;

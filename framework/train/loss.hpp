@@ -6,6 +6,7 @@
 // Sums run over fixed-size pixel chunks whose partials are added serially in
 // chunk order, so the result does not depend on the number of OpenMP threads.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct LossConfig {
   // Labels equal to it contribute nothing; -1: none. The trainer takes it from the
   // dataset (ignore_label_of): 255, or -1 for audio, whose code 255 is a class.
   int ignore_index = 255;
+  // Data-parallel training (train/train_step.hpp): sums the loss's totals (weights, weighted
+  // losses, pixel count, Dice sums) over every process's shard of the global batch in place,
+  // so that the value and the gradient are those of the whole global batch. Empty: one process.
+  std::function<void(std::span<double>)> reduce_totals;
 };
 
 struct LossValue {

@@ -105,6 +105,8 @@ Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer) {
   read_eval(r.child("eval"), recipe.eval);
   read_checkpoint(r.child("checkpoint"), recipe.checkpoint);
   read_stage_keys(r, recipe);
+  recipe.data_parallel = r.get_bool("data_parallel", false);
+  recipe.sync_bn = r.get_bool("sync_bn", false);
   r.finish();
   return recipe;
 }
@@ -146,6 +148,8 @@ nlohmann::json Recipe::resolved() const {
                {"boundary_band", eval.boundary_band}};
   j["checkpoint"] = {{"every", checkpoint.every}, {"best_metric", checkpoint.best_metric}};
   write_stage_keys(j, *this);
+  if (data_parallel) j["data_parallel"] = true;
+  if (sync_bn) j["sync_bn"] = true;
   return j;
 }
 

@@ -16,6 +16,8 @@
 //   init: {from: PATH, layers: ["*"], strict: true}   # training in stages (train/stages.hpp)
 //   freeze: [globs]
 //   lr_mult: {glob: mult, ...}
+//   data_parallel: false      # train over the ranks of `mpirun -np N` (train/collective.hpp)
+//   sync_bn: false            # data-parallel: batch-norm statistics over the global batch
 // The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -38,7 +40,8 @@ struct EvalRecipe {
 
 struct CheckpointRecipe {
   int64_t every = 1;                     // write last.safetensors every N epochs (and after the last)
-  // best.safetensors maximises this metric: a `selects_checkpoint` entry of eval/metric_catalogue.hpp.
+  // best.safetensors is best by this metric, in its direction (largest val.miou, smallest
+  // val.bits_per_sample): a `selects_checkpoint` entry of eval/metric_catalogue.hpp.
   std::string best_metric = "val.miou";
 };
 
@@ -77,6 +80,10 @@ struct Recipe {
   InitRecipe init;
   std::vector<LayerGlob> freeze;  // layers whose parameters do not train
   std::vector<LrMult> lr_mult;    // per-layer learning-rate multipliers (the most specific glob wins)
+  // Data-parallel training: batch_size stays the global batch, shared by the ranks. Both keys
+  // appear in resolved() only when true, so that the ids of runs that do not use them stay.
+  bool data_parallel = false;  // as `atrous train --data-parallel`
+  bool sync_bn = false;        // batch norm over the global batch; false: each rank's shard
 
   // Every key with its value, in the file's schema (read_recipe reads it back).
   nlohmann::json resolved() const;

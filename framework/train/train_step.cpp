@@ -10,8 +10,14 @@ LossValue TrainStep::run(const Tensor& images, std::span<const uint8_t> labels, 
   const Tensor& logits = graph_.forward(images, /*training=*/true);
   LossValue value = segmentation_loss(logits, labels, loss_, &grad_logits_);
   graph_.backward(grad_logits_);
+  if (allreduce_) allreduce_->run();
   optimizer_->step(params_, lr);
   return value;
+}
+
+void TrainStep::set_data_parallel(Collective& comm) {
+  loss_.reduce_totals = [&comm](std::span<double> totals) { comm.allreduce_sum(totals); };
+  allreduce_ = std::make_unique<GradientAllreduce>(comm, params_);
 }
 
 }  // namespace atrous

@@ -7,6 +7,8 @@
 #include <span>
 
 #include "nn/graph.hpp"
+#include "train/collective.hpp"
+#include "train/gradient_allreduce.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 
@@ -18,6 +20,12 @@ class TrainStep {
   // Runs step number `step` (used by random layers) at learning rate `lr`.
   LossValue run(const Tensor& images, std::span<const uint8_t> labels, double lr, int64_t step);
   Optimizer& optimizer() { return *optimizer_; }
+  // Data-parallel training over `comm`'s processes, each running this step on its shard of
+  // the global batch: the loss is normalised over the global batch (its totals summed over
+  // the processes) and the gradients are summed before the update, so every process makes
+  // the one-process update of the global batch. Call before the first run().
+  void set_data_parallel(Collective& comm);
+  const GradientAllreduce* gradient_allreduce() const { return allreduce_.get(); }
 
  private:
   Graph& graph_;
@@ -25,6 +33,7 @@ class TrainStep {
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<NamedParam> params_;
   Tensor grad_logits_;
+  std::unique_ptr<GradientAllreduce> allreduce_;
 };
 
 }  // namespace atrous

@@ -10,9 +10,12 @@
 #include "data/class_stats.hpp"
 #include "data/loader.hpp"
 #include "eval/argmax.hpp"
+#include "eval/metric_catalogue.hpp"
 #include "image/png.hpp"
 #include "model/build.hpp"
 #include "nn/memory_plan.hpp"
+#include "nn/sync_batchnorm.hpp"
+#include "train/collective.hpp"
 #include "train/atomic_file.hpp"
 #include "train/checkpoint.hpp"
 #include "train/divergence.hpp"
@@ -30,8 +33,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-LoaderOptions train_loader_options(const RunConfig& run) {
+LoaderOptions train_loader_options(const RunConfig& run, int rank = 0, int ranks = 1) {
   LoaderOptions lo;
+  lo.shard = rank;
+  lo.shards = ranks;
   lo.batch_size = run.train.batch_size;
   lo.shuffle = true;
   // Full batches only (batch norm statistics of a 1-image remainder are noise),
@@ -152,17 +157,24 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   if (options.threads > 0) set_threads(options.threads);
   check(!options.out_dir.empty(), "train_run: no output directory");
   const std::string out = options.out_dir;
-  fs::create_directories(fs::path(out) / "predictions");
   const Recipe& recipe = run.train;
+  // Data-parallel: MPI is touched only when asked for; one rank is the plain path.
+  Collective* comm = options.data_parallel || recipe.data_parallel ? &Collective::world() : nullptr;
+  const int ranks = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  const bool root = rank == 0;
+  if (root) fs::create_directories(fs::path(out) / "predictions");
   const RunLength len = run_length(run);
 
   Graph graph = build_graph(run.model);
   graph.fuse();
+  if (ranks > 1 && recipe.sync_bn)
+    set_sync_batchnorm(graph, [comm](std::span<double> sums) { comm->allreduce_sum(sums); });
   auto optimizer = make_optimizer(recipe.optimizer);
   apply_freeze_and_lr_mult(graph, *optimizer, recipe);
   check_training_memory(graph, run, *optimizer);  // before the parameters exist
   graph.init(recipe.seed);
   TrainStep ts(graph, loss_config(run), std::move(optimizer));
+  if (ranks > 1) ts.set_data_parallel(*comm);
   ScheduleConfig sc = recipe.schedule;
   sc.total_steps = len.steps;
   const LrSchedule schedule(sc);
@@ -173,10 +185,13 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   // Every file of the run is written with its errors checked (a full disk fails
   // the run naming the file, rather than leaving an empty config.json).
   const std::string log_path = out + "/train.log";
-  const auto log = [&](const std::string& line) { append_to_file(log_path, line + "\n"); };
+  const auto log = [&](const std::string& line) {
+    if (root) append_to_file(log_path, line + "\n");
+  };
   std::vector<std::string> notes;
-  for (const auto& name : remove_stale_temporaries(out))
-    notes.push_back(fmt::format("removed {}, a temporary file left by a killed process", name));
+  if (root)
+    for (const auto& name : remove_stale_temporaries(out))
+      notes.push_back(fmt::format("removed {}, a temporary file left by a killed process", name));
   RunState state;
   bool resumed_own = false;
   if (options.resume) {
@@ -184,22 +199,31 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     notes.insert(notes.end(), resumed.notes.begin(), resumed.notes.end());
     state = resumed.state;
     resumed_own = !resumed.from.empty();
-    if (resumed.from.empty()) write_file_atomically(metrics_path, "");
-    else truncate_metrics(metrics_path, state.step);
-  } else {
+    if (root) {
+      if (resumed.from.empty()) write_file_atomically(metrics_path, "");
+      else truncate_metrics(metrics_path, state.step);
+    }
+  } else if (root) {
     write_file_atomically(metrics_path, "");
   }
   // A resumed run's own checkpoint already holds what `init` loaded at its start.
   if (!resumed_own) load_init(graph, recipe.init);
-  write_file_atomically(out + "/config.json", run.resolved.dump(2) + "\n");
+  if (root) write_file_atomically(out + "/config.json", run.resolved.dump(2) + "\n");
   const auto params = graph.params();
+  // Every rank built and initialised the same graph from the same seed (and read the same
+  // checkpoint); rank 0's values are sent anyway, so that no rank can start elsewhere.
+  if (ranks > 1)
+    for (const auto& np : params) comm->broadcast(np.param->value);
 
-  Loader loader(run.data.dataset, Split::train, run.data.train, train_loader_options(run));
+  Loader loader(run.data.dataset, Split::train, run.data.train, train_loader_options(run, rank, ranks));
   loader.seek(state.step / len.batches_per_epoch, state.step % len.batches_per_epoch);
-  Progress progress(options.progress, len.steps, len.epochs, state.step);
+  Progress progress(root ? options.progress : ProgressMode::none, len.steps, len.epochs, state.step);
   const int64_t first_step = state.step;
-  log(fmt::format("run {} ({}), {} steps in {} epochs of {} batches, {} threads{}", run.model.name(), run.hash(),
+  log(fmt::format("run {} ({}), {} steps in {} epochs of {} batches, {} threads{}{}", run.model.name(), run.hash(),
                   len.steps, len.epochs, len.batches_per_epoch, thread_count(),
+                  ranks > 1 ? fmt::format(" per rank, data-parallel over {} ranks ({} batch norm)", ranks,
+                                          recipe.sync_bn ? "synchronised" : "per-rank")
+                            : "",
                   first_step > 0 ? fmt::format(", resumed at step {}", first_step) : ""));
   for (const auto& note : notes) log("note: " + note);
 
@@ -214,7 +238,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     const auto t0 = Clock::now();
     const LossValue v = ts.run(batch.images, batch.labels, lr, state.step);
     train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    images += batch.size();
+    images += batch.global_size;
     const int64_t epoch = state.step / len.batches_per_epoch;
     if (!std::isfinite(v.total)) {
       result.status = RunStatus::failed;
@@ -238,7 +262,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
     state.ce_sum += v.ce;
     state.dice_sum += v.dice;
     ++state.loss_count;
-    if (observer) observer->on_step({state.step, epoch, v, lr, rate()});
+    if (observer && root) observer->on_step({state.step, epoch, v, lr, rate()});
     ++state.step;
     progress.update(epoch, state.step, v.total, rate());
 
@@ -254,7 +278,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
       std::string summary = fmt::format("epoch {}/{}  step {}  train.loss {:.4f}", epoch + 1, len.epochs,
                                         state.step, record["train"]["loss"].get<double>());
       bool is_best = false;
-      if ((epoch + 1) % recipe.eval.every == 0 || final) {
+      if (root && ((epoch + 1) % recipe.eval.every == 0 || final)) {
         const Metrics m = evaluate_split(graph, run.data, Split::val, eval);
         record["val"] = m.to_json();
         result.final_val = m;
@@ -264,7 +288,9 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
           summary += fmt::format("  val.miou {:.4f}  val.pixel_acc {:.4f}  val.boundary_f {:.4f}", m.miou,
                                  m.pixel_acc, m.boundary_f());
         const double value = metric_value(record, recipe.checkpoint.best_metric);
-        if (std::isfinite(value) && (state.best_record.is_null() || value > state.best_value)) {
+        const bool better = higher_is_better(recipe.checkpoint.best_metric) ? value > state.best_value
+                                                                            : value < state.best_value;
+        if (std::isfinite(value) && (state.best_record.is_null() || better)) {
           is_best = true;
           state.best_value = value;
           state.best_record = record;
@@ -275,19 +301,27 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
       result.final_metrics = record;
       progress.message(summary);
       log(summary);
-      if (observer) observer->on_epoch(epoch + 1, state.step, record);
+      if (observer && root) observer->on_epoch(epoch + 1, state.step, record);
       if (is_best) {
         save_run_state(best_path, graph, ts, run, state, len.batches_per_epoch);
         if (observer) observer->on_checkpoint(best_path, true);
       }
-      if ((epoch + 1) % recipe.checkpoint.every == 0 || final) {
+      if (root && ((epoch + 1) % recipe.checkpoint.every == 0 || final)) {
         save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
         if (observer) observer->on_checkpoint(last_path, false);
       }
     }
-    if (observer && state.step < len.steps && observer->should_stop()) {
-      save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
-      observer->on_checkpoint(last_path, false);
+    bool stop = observer && state.step < len.steps && observer->should_stop();
+    if (ranks > 1) {  // any rank's stop stops all: the others would wait for it in the next allreduce
+      double votes[1] = {stop ? 1.0 : 0.0};
+      comm->allreduce_sum(votes);
+      stop = votes[0] > 0 && state.step < len.steps;
+    }
+    if (stop) {
+      if (root) {
+        save_run_state(last_path, graph, ts, run, state, len.batches_per_epoch);
+        if (observer) observer->on_checkpoint(last_path, false);
+      }
       result.status = RunStatus::interrupted;
       result.reason = fmt::format("stopped at step {} of {}; resume to continue", state.step, len.steps);
       break;

@@ -33,6 +33,12 @@ struct TrainOptions {
   int threads = 0;      // 0: leave the current setting
   ProgressMode progress = ProgressMode::automatic;
   int64_t predictions = 4;  // val images drawn into predictions/
+  // Data-parallel over the ranks of the MPI launcher (as the recipe's `data_parallel: true`):
+  // each rank trains on its shard of every global batch (train.batch_size), gradients and
+  // the loss's totals are summed over the ranks; rank 0 alone evaluates (the whole val split),
+  // logs, writes metrics and checkpoints and calls the observer's on_* methods; should_stop is
+  // asked on every rank and any rank's "stop" stops all. Every rank reads the checkpoint on resume.
+  bool data_parallel = false;
 };
 
 struct StepReport {

@@ -83,7 +83,7 @@ TEST(Recipe, ErrorsSayWhereAndWhat) {
 TEST(Recipe, BestMetricIsOneOfTheCatalogues) {
   EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.fwiou}\n"),
             "r.yaml:2:14: 'checkpoint.best_metric' expects one of val.miou, val.pixel_acc, val.mean_acc, val.dice, "
-            "val.boundary_f, got \"val.fwiou\"");
+            "val.boundary_f, val.bits_per_sample, got \"val.fwiou\"");
   EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.dice}\n"), "(no error)");
 }
 
