@@ -21,6 +21,7 @@ void add_status_command(CLI::App& app);
 void add_worker_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_ingest_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 // Adds --threads to a computing subcommand; the value is applied before it runs.
 void add_threads_option(CLI::App& sub, int& threads);

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   atrous::cli::add_worker_command(app);
   atrous::cli::add_report_command(app);
   atrous::cli::add_ingest_command(app);
+  atrous::cli::add_generate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
