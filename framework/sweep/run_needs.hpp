@@ -55,8 +55,7 @@ std::string skipped_text(const RunNeed& need, std::optional<RunStatus> parent_st
 
 // "run:<id>" -> that run's best checkpoint (<its run_dir>/best.safetensors, else
 // last.safetensors); any other value is returned as it is. Throws when the run is
-// not in the database, not done, or left no checkpoint. (The resolver for the
-// recipe's resolve_init_source, should the worker keep the reference in the config.)
+// not in the database, not done, or left no checkpoint.
 std::string resolve_run_checkpoint(store::Store& s, const std::string& db_path, const std::string& from);
 
 // The config a worker trains: train.init.from "run:<id>" replaced by

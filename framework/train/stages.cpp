@@ -196,8 +196,4 @@ void load_init(Graph& graph, const InitRecipe& init) {
   for (const auto& [param, tensor] : loads) param->value = tensor->data;
 }
 
-void resolve_init_source(Recipe& recipe, const std::function<std::string(const std::string& ref)>& resolve) {
-  if (!recipe.init.from.empty()) recipe.init.from = resolve(recipe.init.from);
-}
-
 }  // namespace atrous

@@ -18,7 +18,6 @@
 //       two equally specific ones matching the same layer are an error.
 // Globs are fnmatch patterns over the layer names the model resolves to (`atrous
 // model show`). A glob that matches no layer is an error at its file:line:column.
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -49,10 +48,5 @@ void apply_freeze_and_lr_mult(Graph& graph, Optimizer& optimizer, const Recipe& 
 // whose layers' tensors is in the file — is one usage error located at `from`,
 // naming the tensor and its shape in the model and in the file; then nothing is loaded.
 void load_init(Graph& graph, const InitRecipe& init);
-
-// Rewrites init.from through `resolve` (e.g. a sweep turning "run:<id>" into that
-// run's best.safetensors) when it is set. The run's resolved JSON, and so its id,
-// keep the reference as written.
-void resolve_init_source(Recipe& recipe, const std::function<std::string(const std::string& ref)>& resolve);
 
 }  // namespace atrous

@@ -356,14 +356,5 @@ TEST(Stages, TrainerLoadsInitFreezesAndDoesNotReloadOnResume) {
   }
 }
 
-TEST(Stages, ResolveInitSourceRewritesOnlyTheRecipe) {
-  RunConfig run = tiny_run({"train.init={from: 'run:abc'}"});
-  resolve_init_source(run.train, [](const std::string& ref) { return ref == "run:abc" ? "/x/best.safetensors" : ref; });
-  EXPECT_EQ(run.train.init.from, "/x/best.safetensors");
-  EXPECT_EQ(run.resolved["train"]["init"]["from"], "run:abc");
-  Recipe none;
-  resolve_init_source(none, [](const std::string&) -> std::string { throw std::logic_error("not called"); });
-}
-
 }  // namespace
 }  // namespace atrous
