@@ -37,7 +37,8 @@ std::vector<std::string> list_wav_files(const std::string& path) {
   return files;
 }
 
-SpeechDataset::SpeechDataset(SpeechParams params) : params_(std::move(params)) {
+SpeechDataset::SpeechDataset(SpeechParams params)
+    : AudioDataset(params.sample_rate, params.train_count, params.val_count), params_(std::move(params)) {
   const auto& p = params_;
   check(p.crop >= 1 && p.crop <= kMaxAudioCrop && p.sample_rate > 0, "speech: crop {} and sample_rate {}", p.crop,
         p.sample_rate);
@@ -71,12 +72,7 @@ SpeechParams SpeechDataset::read_params(const ConfigReader& r) {
   p.val_fraction = r.get_number("val_fraction", p.val_fraction, 0.0, 1.0);
   if (p.val_fraction <= 0 || p.val_fraction >= 1) r.expected("val_fraction", "a fraction of the files in (0, 1)");
   p.seed = static_cast<uint64_t>(r.get_int("seed", 0, 0));
-  for (Split split : {Split::train, Split::val}) {
-    const ConfigReader s = r.child(to_string(split));
-    int64_t& count = split == Split::train ? p.train_count : p.val_count;
-    count = s.get_int("count", count, 1, kMaxSplitImages);
-    s.finish();
-  }
+  read_crop_counts(r, p.train_count, p.val_count);
   return p;
 }
 
@@ -91,8 +87,6 @@ void SpeechDataset::check_path(const SpeechParams& p, const ConfigReader& r) {
     r.fail("path", fmt::format("'{}' holds {} WAV files; a train/val split by file needs at least 2", p.path,
                                files.size()));
 }
-
-std::vector<std::string> SpeechDataset::class_names() const { return mu_law_class_names(); }
 
 const SpeechDataset::Loaded& SpeechDataset::loaded(Split split) const {
   const auto s = static_cast<size_t>(split);

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "data/audio_dataset.hpp"
 
 namespace atrous {
 
@@ -33,7 +33,7 @@ struct SpeechParams {
   int64_t train_count = 2000, val_count = 200;  // crops per epoch
 };
 
-class SpeechDataset : public Dataset {
+class SpeechDataset : public AudioDataset {
  public:
   // Lists the WAV files and splits them; reads none.
   explicit SpeechDataset(SpeechParams params);
@@ -42,15 +42,8 @@ class SpeechDataset : public Dataset {
   static void check_path(const SpeechParams& params, const ConfigReader& reader);
 
   std::string type() const override { return "speech"; }
-  int64_t classes() const override { return 256; }
-  std::vector<std::string> class_names() const override;
-  int64_t channels() const override { return 1; }
-  int64_t size(Split split) const override { return split == Split::train ? params_.train_count : params_.val_count; }
   Sample get(Split split, int64_t index) const override;
   nlohmann::json params() const override;
-  bool has_ignore_label() const override { return false; }
-  bool is_sequence() const override { return true; }
-  int64_t sample_rate() const override { return params_.sample_rate; }
 
   // The split's files, sorted.
   const std::vector<std::string>& files(Split split) const { return files_[static_cast<size_t>(split)]; }

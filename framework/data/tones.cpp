@@ -12,7 +12,8 @@
 
 namespace atrous {
 
-TonesDataset::TonesDataset(TonesParams params) : params_(params) {
+TonesDataset::TonesDataset(TonesParams params)
+    : AudioDataset(params.sample_rate, params.train_count, params.val_count), params_(params) {
   const auto& p = params_;
   check(p.sample_rate > 0 && p.crop >= 1 && p.crop <= kMaxAudioCrop, "tones: sample_rate {} and crop {}",
         p.sample_rate, p.crop);
@@ -35,16 +36,9 @@ TonesParams TonesDataset::read_params(const ConfigReader& r) {
   p.chirp = r.get_number("chirp", p.chirp, 0.0, 1.0);
   p.amplitude = r.get_range("amplitude", p.amplitude, 0.0, 1.0);
   p.noise = r.get_number("noise", p.noise, 0.0, 1.0);
-  for (Split split : {Split::train, Split::val}) {
-    const ConfigReader s = r.child(to_string(split));
-    int64_t& count = split == Split::train ? p.train_count : p.val_count;
-    count = s.get_int("count", count, 1, kMaxSplitImages);
-    s.finish();
-  }
+  read_crop_counts(r, p.train_count, p.val_count);
   return p;
 }
-
-std::vector<std::string> TonesDataset::class_names() const { return mu_law_class_names(); }
 
 std::vector<float> TonesDataset::waveform(Split split, int64_t index) const {
   const auto& p = params_;

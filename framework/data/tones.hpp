@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "data/dataset.hpp"
+#include "data/audio_dataset.hpp"
 
 namespace atrous {
 
@@ -29,21 +29,14 @@ struct TonesParams {
   int64_t train_count = 512, val_count = 64;
 };
 
-class TonesDataset : public Dataset {
+class TonesDataset : public AudioDataset {
  public:
   explicit TonesDataset(TonesParams params);
   static TonesParams read_params(const ConfigReader& reader);
 
   std::string type() const override { return "tones"; }
-  int64_t classes() const override { return 256; }
-  std::vector<std::string> class_names() const override;
-  int64_t channels() const override { return 1; }
-  int64_t size(Split split) const override { return split == Split::train ? params_.train_count : params_.val_count; }
   Sample get(Split split, int64_t index) const override;
   nlohmann::json params() const override;
-  bool has_ignore_label() const override { return false; }
-  bool is_sequence() const override { return true; }
-  int64_t sample_rate() const override { return params_.sample_rate; }
 
   // The T+1 samples in [-1, 1] behind get(split, index).
   std::vector<float> waveform(Split split, int64_t index) const;
