@@ -37,6 +37,9 @@ constexpr std::array kMetricCatalogue = {
     MetricInfo{"params", D::higher, S::scalar, {0, false}, false, "trainable parameters of the model"},
     // The run (sweep/worker.cpp).
     MetricInfo{"train_img_per_s", D::higher, S::scalar, {1, false}, false, "training throughput, images per second"},
+    // Derived by the report for sequence data: train_img_per_s × the crop length (report/report_data.cpp).
+    MetricInfo{"train_samples_per_s", D::higher, S::scalar, {0, false}, false,
+               "training throughput of a sequence model, samples per second"},
     MetricInfo{"wall_seconds", D::lower, S::scalar, {2, false}, false, "training wall time over all sessions"},  // 2 decimals: test sweeps take 0.1 s
 };
 

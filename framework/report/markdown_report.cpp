@@ -285,9 +285,15 @@ struct Column {
 void section_results(std::string& out, const ReportData& d) {
   std::vector<Column> cols;
   cols.push_back({d.metric, md(d.metric), true});
-  for (const char* k : {"val.miou", "val.pixel_acc", "val.boundary_f"})
-    if (k != d.metric) cols.push_back({k, k, false});
-  cols.push_back({"train_img_per_s", "train img/s", false});
+  if (d.sequence()) {  // audio: the likelihood and next-sample accuracy; speed in samples
+    for (const char* k : {"val.bits_per_sample", "val.pixel_acc"})
+      if (k != d.metric) cols.push_back({k, std::string(k) == "val.pixel_acc" ? "next-sample acc" : k, false});
+    cols.push_back({"train_samples_per_s", "train samples/s", false});
+  } else {
+    for (const char* k : {"val.miou", "val.pixel_acc", "val.boundary_f"})
+      if (k != d.metric) cols.push_back({k, k, false});
+    cols.push_back({"train_img_per_s", "train img/s", false});
+  }
   cols.push_back({"wall_seconds", "wall s", false});
   const bool model_columns =
       std::any_of(d.groups.begin(), d.groups.end(), [](const Group& g) { return g.gflops.has_value(); });
@@ -324,9 +330,14 @@ void section_results(std::string& out, const ReportData& d) {
       "\nn: done runs with {}. Means and sample standard deviations over seeds; 95% CI of the mean with "
       "Student's t (df = n − 1); bold: best mean per column.{}\n\n",
       code(d.metric),
-      model_columns ? " GFLOPs: forward, one sample at the model's declared input size; RF: theoretical receptive "
-                      "field of the output in input pixels."
-                    : "");
+      !model_columns ? ""
+      : d.sequence()
+          ? " GFLOPs: forward, one sequence of the model's declared length; RF: theoretical receptive field of "
+            "the output in samples (ms at the data's rate). next-sample acc: val.pixel_acc, the share of samples "
+            "whose most likely class is the next sample's mu-law code; train samples/s: train img/s (crops) × "
+            "the crop length."
+          : " GFLOPs: forward, one sample at the model's declared input size; RF: theoretical receptive "
+            "field of the output in input pixels.");
 }
 
 void section_classes(std::string& out, const ReportData& d) {
@@ -591,6 +602,78 @@ void section_predictions(std::string& out, const PointExtras* extras) {
     out += "No prediction grid: no readable checkpoint (see above).\n\n";
 }
 
+constexpr const char* kAudioIntro =
+    "What the models generate, measured against the data rather than described (`atrous report` generated and "
+    "measured every clip below). Each variant's clip comes from its first done run's last checkpoint, sampled "
+    "one sample at a time from one sample of silence (temperature and seed in the source column). Level: "
+    "RMS in dB of full scale; ZCR: zero crossings per second; centroid: the power-weighted mean frequency; "
+    "distance: the log-spectral distance (RMS over the bins of the dB difference of the average power spectra, "
+    "256-sample Hann frames) to data excerpt 1: two excerpts of the data differ by the second row's distance, "
+    "white noise at the same level by the third's. Fast: generation with per-layer queues of past activations; "
+    "naive: recomputing the whole receptive field for every sample, timed over its first samples after a full "
+    "field of silence; \"same\": from that history both drew identical samples. Pictures: the waveform above "
+    "its spectrogram (0 Hz to half the sample rate, bottom to top; one colour scale from -90 to -10 dB for every "
+    "picture).\n\n";
+
+std::string opt_fixed(const std::optional<double>& v, int decimals) {
+  return v ? fmt::format("{:.{}f}", *v, decimals) : std::string("–");
+}
+
+void section_audio(std::string& out, const PointExtras* extras) {
+  if (extras && extras->predictions_skipped) {
+    out += "Not generated (`--no-predictions`).\n\n";
+    return;
+  }
+  if (extras)
+    for (const auto& n : extras->audio_notes) out += "- " + md(n) + "\n";
+  if (extras && !extras->audio_notes.empty()) out += "\n";
+  if (!extras || extras->audio.empty()) {
+    out += "No audio: no readable checkpoint (see above).\n\n";
+    return;
+  }
+  Table t;
+  t.columns = {"clip", "listen", "level dBFS", "ZCR /s", "centroid Hz", "distance dB", "fast samples/s",
+               "naive samples/s", "fast = naive", "RF samples (ms)", "source"};
+  for (const auto& r : extras->audio) {
+    std::string same = "–";
+    if (r.naive_matches) same = *r.naive_matches ? fmt::format("same ({})", r.naive_samples) : fmt::format("DIFFER ({})", r.naive_samples);
+    t.rows.push_back({md(r.label), fmt::format("[wav]({}) · [picture]({})", r.wav, r.picture), fixed(r.rms_dbfs, 1),
+                      fixed(r.zero_crossings_per_second, 0), fixed(r.spectral_centroid_hz, 0),
+                      opt_fixed(r.distance_db, 1), opt_fixed(r.fast_per_second, 0), opt_fixed(r.naive_per_second, 1),
+                      same, r.rf_samples ? fmt::format("{} ({:.1f})", *r.rf_samples, r.rf_ms.value_or(0)) : "–",
+                      md(r.source)});
+  }
+  out += format_table(t, TableFormat::md) + "\n";
+  for (const auto& r : extras->audio)
+    out += fmt::format("![{}]({})\n\n", caption(r.label + ": waveform and spectrogram"), r.picture);
+}
+
+// One sentence on the generated audio, from the measurements alone: which
+// variant's spectrum is closest to the data, against the floor (two data
+// excerpts) and the ceiling (white noise).
+void audio_finding(std::string& out, const std::vector<AudioRow>& rows) {
+  const AudioRow* floor = nullptr;
+  const AudioRow* noise = nullptr;
+  const AudioRow* best = nullptr;
+  for (const auto& r : rows) {
+    if (!r.distance_db) continue;
+    if (r.reference) {
+      (floor ? noise : floor) = &r;  // the second excerpt comes first, then the noise
+    } else if (!best || *r.distance_db < *best->distance_db) {
+      best = &r;
+    }
+  }
+  if (!best || !floor || !noise) return;
+  const double span = *noise->distance_db - *floor->distance_db;
+  const double position = span > 0 ? (*best->distance_db - *floor->distance_db) / span : 0.0;
+  out += fmt::format(
+      "Generated audio: **{}**'s clip is the closest to the data's spectrum, {:.1f} dB away (level {:.1f} dBFS "
+      "against the data's {:.1f}); two excerpts of the data are {:.1f} dB apart and white noise at the data's "
+      "level {:.1f} dB, so its spectrum lies {:.0f}% of the way from the data to noise.\n\n",
+      md(best->label), *best->distance_db, best->rms_dbfs, rows.front().rms_dbfs, *floor->distance_db,
+      *noise->distance_db, 100 * position);
+}
+
 }  // namespace
 
 std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
@@ -610,7 +693,8 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
     }
   };
   per_point("## Results", "", [&](const ReportData& at, const PointExtras*) { section_results(out, at); });
-  per_point("## Per-class IoU", "", [&](const ReportData& at, const PointExtras*) { section_classes(out, at); });
+  if (!d.sequence())  // audio has 256 mu-law classes and no per-class IoU
+    per_point("## Per-class IoU", "", [&](const ReportData& at, const PointExtras*) { section_classes(out, at); });
   per_point("## Significance against the baseline",
             fmt::format("Welch's t-test on {}, two-sided, 5% level; when several variants are tested at a grid "
                         "point, the verdict uses Holm's step-down correction over those comparisons (p (Holm)).\n\n",
@@ -627,13 +711,20 @@ std::string markdown_report(const ReportData& d, const ReportExtras& extras) {
               [&](const ReportData& at, const PointExtras*) { section_claims(out, at); });
   if (!extras.empty()) {
     per_point("## Charts", "", [&](const ReportData&, const PointExtras* e) { section_charts(out, e); });
-    per_point("## Receptive fields", "",
-              [&](const ReportData&, const PointExtras* e) { section_receptive_fields(out, e); });
-    per_point("## Predictions", "", [&](const ReportData&, const PointExtras* e) { section_predictions(out, e); });
+    if (d.sequence()) {
+      per_point("## Generated audio", kAudioIntro, [&](const ReportData&, const PointExtras* e) { section_audio(out, e); });
+    } else {
+      per_point("## Receptive fields", "",
+                [&](const ReportData&, const PointExtras* e) { section_receptive_fields(out, e); });
+      per_point("## Predictions", "", [&](const ReportData&, const PointExtras* e) { section_predictions(out, e); });
+    }
   }
   section_problems(out, d);
   out += "## Findings\n\n";
-  for (const auto& p : points) findings_at(out, d.at_grid_point(p), split ? grid_point_label(p) : "");
+  for (const auto& p : points) {
+    findings_at(out, d.at_grid_point(p), split ? grid_point_label(p) : "");
+    if (const auto it = extras.find(p); it != extras.end()) audio_finding(out, it->second.audio);
+  }
   return out;
 }
 

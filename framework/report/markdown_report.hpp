@@ -41,14 +41,33 @@ struct ErfRow {
   bool capped = false;  // measured on an input smaller than the field (RfRequest::max_side)
 };
 
+// One clip of the audio section (report/audio_clips.hpp): a reference (the
+// data, white noise) or a group's generated audio, with its measurements.
+struct AudioRow {
+  std::string label, source;
+  std::string wav, picture;  // relative to the report
+  bool reference = false;
+  double seconds = 0, rms_dbfs = 0, zero_crossings_per_second = 0, spectral_centroid_hz = 0;
+  std::optional<double> distance_db;  // log-spectral distance to the first data excerpt
+  // Generated clips only: the generation rates, and whether the naive reference
+  // drew the same codes as the fast path over its naive_samples.
+  std::optional<double> fast_per_second, naive_per_second;
+  int64_t naive_samples = 0;
+  std::optional<bool> naive_matches;
+  std::optional<int64_t> rf_samples;
+  std::optional<double> rf_ms;
+};
+
 struct PointExtras {
   // What the writer was asked to skip (--no-charts, --no-predictions, --no-rf).
   bool charts_skipped = false, predictions_skipped = false, erf_skipped = false;
   std::vector<Figure> charts;
   std::optional<Figure> predictions;
   std::vector<ErfRow> erf;
+  // Sequence models: generated audio instead of prediction grids and 2-D ERFs.
+  std::vector<AudioRow> audio;
   // Why something could not be measured, per section.
-  std::vector<std::string> erf_notes, prediction_notes;
+  std::vector<std::string> erf_notes, prediction_notes, audio_notes;
 };
 
 // Keyed by grid point ({} without a grid).

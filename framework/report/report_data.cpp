@@ -66,7 +66,28 @@ void add_model_summary(Group& g) {
     const ModelSummary s = atrous::summarize(model, build_graph(model));
     g.gflops = s.flops / 1e9;
     g.receptive_field = s.rf.str();
+    g.sequence = s.sequence;
+    if (s.sequence) {
+      g.receptive_field = fmt::format("{} samples", receptive_field_samples(s.rf));
+      const double rate = config.contains("data") ? config["data"].value("sample_rate", 0.0) : 0.0;
+      if (rate > 0) g.receptive_field += fmt::format(" ({:.1f} ms)", receptive_field_ms(s.rf, rate));
+    }
   } catch (const std::exception&) {
+  }
+}
+
+// A sequence run's training speed in samples per second: its crops per second
+// (train_img_per_s, measured by the trainer) times the crop length of its data.
+void add_samples_per_second(Group& g) {
+  for (auto& r : g.runs) {
+    const auto it = r.summaries.find("train_img_per_s");
+    if (it == r.summaries.end()) continue;
+    try {
+      const json config = json::parse(r.record.config_json);
+      const double crop = config.at("data").value("crop", 0.0);
+      if (crop > 0) r.summaries["train_samples_per_s"] = it->second * crop;
+    } catch (const std::exception&) {
+    }
   }
 }
 
@@ -120,6 +141,10 @@ std::vector<EpochPoint> Group::curve(const std::string& key) const {
 std::size_t Group::count(store::RunStatus status) const {
   return static_cast<std::size_t>(
       std::count_if(runs.begin(), runs.end(), [&](const RunData& r) { return r.record.status == status; }));
+}
+
+bool ReportData::sequence() const {
+  return std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.sequence; });
 }
 
 const Group* ReportData::baseline_of(const Group& g) const {
@@ -222,7 +247,10 @@ ReportData load_report_data(store::Store& s, const std::string& experiment, cons
       }
     it->runs.push_back(std::move(rd));
   }
-  for (auto& g : d.groups) add_model_summary(g);
+  for (auto& g : d.groups) {
+    add_model_summary(g);
+    if (g.sequence) add_samples_per_second(g);
+  }
   if (d.baseline.empty() && !d.groups.empty()) d.baseline = d.groups.front().variant;
   for (auto& g : d.groups) {
     g.is_baseline = g.variant == d.baseline;

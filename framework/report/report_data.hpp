@@ -46,6 +46,9 @@ struct Group {
   // theoretical receptive field ("67", "global").
   std::optional<double> gflops;
   std::string receptive_field;
+  // A sequence model (audio): its field is given in samples (and ms at the
+  // data's sample_rate), and the report speaks of audio, not of pixels.
+  bool sequence = false;
 
   // "lr=0.01 width=8" (last key segment = value); "" without a grid.
   std::string grid_label() const;
@@ -69,6 +72,9 @@ struct ReportData {
   std::string db_path;          // as given to load_report_data ("" when unknown)
   std::vector<Group> groups;    // in run creation order (the plan's variant, grid point order)
 
+  // Whether the groups' models are sequence models (WaveNet on audio): the report
+  // then shows likelihood columns and generated audio instead of segmentation.
+  bool sequence() const;
   // The baseline group at `g`'s grid point; nullptr when there is none.
   const Group* baseline_of(const Group& g) const;
   // The distinct grid points of the groups, in group order ({} alone without a grid).

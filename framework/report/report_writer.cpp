@@ -8,7 +8,10 @@
 #include "analysis/checkpoint_model.hpp"
 #include "analysis/rf_report.hpp"
 #include "core/error.hpp"
+#include "data/wav.hpp"
 #include "image/png.hpp"
+#include "report/audio_clips.hpp"
+#include "report/audio_picture.hpp"
 #include "report/markdown_html.hpp"
 #include "report/prediction_grid.hpp"
 #include "report/report_charts.hpp"
@@ -62,6 +65,38 @@ std::string columns_caption(const std::vector<std::string>& columns) {
   std::string out;
   for (const auto& c : columns) out += (out.empty() ? "" : " | ") + c;
   return out;
+}
+
+// The audio clips of one grid point: a WAV and a picture each, beside the report.
+void write_audio(const ReportData& at, const WriteOptions& options, const fs::path& dir, const std::string& stem,
+                 const fs::path& rel, PointExtras& e, WrittenReport& out) {
+  AudioOptions ao;
+  ao.seconds = options.audio_seconds;
+  AudioClips clips;
+  try {
+    clips = audio_clips(at, ao, e.audio_notes);
+  } catch (const std::exception& ex) {
+    e.audio_notes.push_back(fmt::format("no generated audio: {}", ex.what()));
+    return;
+  }
+  std::set<std::string> names;
+  for (auto& clip : clips.clips) {
+    std::string name = safe_name(clip.name);
+    for (int n = 2; !names.insert(name).second; ++n) name = safe_name(clip.name) + "_" + std::to_string(n);
+    const fs::path wav = dir / rel / (name + ".wav"), png = dir / rel / (name + ".png");
+    require_inside(dir / stem, wav);
+    require_inside(dir / stem, png);
+    const std::vector<uint8_t> bytes = encode_wav(clip.waveform, clips.sample_rate);
+    AtomicFile f(wav.string());
+    f.write(bytes.data(), bytes.size());
+    f.commit();
+    write_png(png.string(), audio_picture(clip.waveform));
+    out.files.push_back(wav);
+    out.files.push_back(png);
+    clip.row.wav = (rel / (name + ".wav")).generic_string();
+    clip.row.picture = (rel / (name + ".png")).generic_string();
+    e.audio.push_back(std::move(clip.row));
+  }
 }
 
 }  // namespace
@@ -135,6 +170,10 @@ WrittenReport write_report(const ReportData& data, const fs::path& report, const
         out.files.push_back(dir / rel / chart.name);
         e.charts.push_back({(rel / chart.name).generic_string(), chart.caption});
       }
+    if (at.sequence()) {
+      if (options.predictions) write_audio(at, options, dir, stem, rel, e, out);
+      continue;
+    }
     if (options.receptive_fields) e.erf = measure_receptive_fields(at, e.erf_notes);
     std::optional<PredictionGrid> grid;
     if (options.predictions) try {

@@ -162,7 +162,9 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   Collective* comm = options.data_parallel || recipe.data_parallel ? &Collective::world() : nullptr;
   const int ranks = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
   const bool root = rank == 0;
-  if (root) fs::create_directories(fs::path(out) / "predictions");
+  // Prediction panels draw images; a sequence (audio) run has none to draw.
+  const bool draw_predictions = !run.data.dataset->is_sequence();
+  if (root) fs::create_directories(draw_predictions ? fs::path(out) / "predictions" : fs::path(out));
   const RunLength len = run_length(run);
 
   Graph graph = build_graph(run.model);
@@ -295,7 +297,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
           state.best_value = value;
           state.best_record = record;
         }
-        write_predictions(graph, run, eval.passes, options.predictions, out + "/predictions");
+        if (draw_predictions) write_predictions(graph, run, eval.passes, options.predictions, out + "/predictions");
         append_to_file(metrics_path, record.dump() + "\n");
       }
       result.final_metrics = record;

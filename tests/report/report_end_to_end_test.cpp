@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "../data/data_test_support.hpp"
+#include "data/wav.hpp"
 #include "image/png.hpp"
 #include "support/cli.hpp"
 #include "support/xml_document.hpp"
@@ -98,6 +99,76 @@ TEST(ReportEndToEnd, TinySweepWithAGridGetsChartsPredictionsAndFields) {
   const std::string again = read_text(dir / "again/t.md");
   EXPECT_FALSE(testing::contains(again, "no done run with a checkpoint")) << again;
   EXPECT_TRUE(std::filesystem::exists(dir / "again/t/objects-many/predictions.png"));
+}
+
+
+// An audio study (a tiny WaveNet on tones against its undilated control): the
+// report speaks of audio — likelihood columns and samples per second, no
+// per-class IoU or segmentation columns — and instead of a prediction grid it
+// generates a clip per variant and measures it against two excerpts of the data
+// and white noise; every WAV and picture it links exists and reads back.
+TEST(ReportEndToEnd, AnAudioStudyGetsGeneratedClipsMeasuredAgainstTheData) {
+  TempDir dir("report_audio");
+  const std::string spec = dir.write(
+      "w.yaml",
+      fmt::format("name: w\n"
+                  "base:\n"
+                  "  model: {}\n  data: {}\n  train: {}\n"
+                  "  set: {{model.length: 64, model.blocks: 1, model.dilations: [1, 2, 4], model.residual: 8,\n"
+                  "        model.gate: 8, model.skip: 8, data.crop: 64, data.train.count: 8, data.val.count: 12,\n"
+                  "        train.iterations: 4, train.batch_size: 4}}\n"
+                  "variants:\n  wavenet: {{}}\n  plain: {{model.dilations: [1, 1, 1]}}\n"
+                  "seeds: [1]\n"
+                  "report: {{metric: val.bits_per_sample, baseline: plain}}\n",
+                  config("models/wavenet.yaml"), config("data/tones.yaml"), config("train/audio.yaml")));
+  const std::string db = dir / "results/atrous.db";
+  const auto swept = testing::run_atrous("sweep " + spec + " --jobs 1 --threads 1 --db " + db);
+  ASSERT_EQ(swept.code, 0) << swept.out;
+  const std::string md_path = dir / "reports/w.md";
+  const auto reported = testing::run_atrous("report w --db " + db + " -o " + md_path + " --audio-seconds 0.1");
+  ASSERT_EQ(reported.code, 0) << reported.out;
+  const std::string md = read_text(md_path);
+
+  EXPECT_TRUE(testing::contains(md, "## Generated audio")) << md;
+  for (const char* absent : {"## Per-class IoU", "## Predictions", "## Receptive fields", "val.miou", "val.boundary_f",
+                             "train img/s (mean"})
+    EXPECT_FALSE(testing::contains(md, absent)) << absent;
+  EXPECT_TRUE(testing::contains(md, "next-sample acc")) << md;
+  EXPECT_TRUE(testing::contains(md, "train samples/s")) << md;
+  // Fields 1 + (1 + 2 + 4) = 8 and 1 + 3 = 4 samples, at 8 kHz.
+  EXPECT_TRUE(testing::contains(md, "8 samples (1.0 ms)")) << md;
+  EXPECT_TRUE(testing::contains(md, "4 samples (0.5 ms)")) << md;
+  const auto audio_at = md.find("## Generated audio");
+  const std::string audio = md.substr(audio_at, md.find("\n## ", audio_at + 1) - audio_at);
+  for (const char* row : {"| data: validation excerpt 1 |", "| data: validation excerpt 2 |",
+                          "| white noise at excerpt 1's RMS |", "| wavenet |", "| plain |"})
+    EXPECT_TRUE(testing::contains(audio, row)) << row << "\n" << audio;
+  EXPECT_TRUE(testing::contains(audio, "same (48)")) << audio;  // fast and naive drew the same samples
+  EXPECT_FALSE(testing::contains(audio, "DIFFER")) << audio;
+
+  int wavs = 0, pictures = 0;
+  for (std::size_t at = audio.find("]("); at != std::string::npos; at = audio.find("](", at + 2)) {
+    const std::string link = audio.substr(at + 2, audio.find(')', at) - at - 2);
+    const std::string path = dir / ("reports/" + link);
+    ASSERT_TRUE(std::filesystem::is_regular_file(path)) << link;
+    if (link.ends_with(".wav")) {
+      const Wav w = read_wav(path);
+      EXPECT_EQ(w.sample_rate, 8000) << link;
+      // 0.1 s = 800 samples generated; the data excerpts are the halves of the
+      // 12 x 64 validation samples, and the noise is as long as excerpt 1.
+      const bool reference = link.find("data_") != std::string::npos || link.find("noise") != std::string::npos;
+      EXPECT_EQ(w.samples.size(), reference ? 384u : 800u) << link;
+      ++wavs;
+    }
+    if (link.ends_with(".png")) {
+      const Image picture = read_png(path);
+      EXPECT_EQ(picture.channels, 3) << link;
+      EXPECT_EQ(picture.height, 64 + 2 + 129) << link;  // waveform, gap, spectrogram bins
+      ++pictures;
+    }
+  }
+  EXPECT_EQ(wavs, 5);
+  EXPECT_EQ(pictures, 10);  // linked from the table and shown below it
 }
 
 }  // namespace
