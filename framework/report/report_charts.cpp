@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <string_view>
 
 #include "report/stats.hpp"
 #include "report/svg_chart.hpp"
@@ -53,8 +54,10 @@ double rf_number(const Group& g) {
   if (g.receptive_field.empty()) return kNaN;
   char* end = nullptr;
   const double v = std::strtod(g.receptive_field.c_str(), &end);
-  // "67" is a field; "global" (image pooling) or "67x33" are not one number.
-  return end && *end == '\0' && end != g.receptive_field.c_str() ? v : kNaN;
+  // "67" is a field, and so is a sequence model's "2047 samples (255.9 ms)";
+  // "global" (image pooling) or "67x33" are not one number.
+  if (!end || end == g.receptive_field.c_str()) return kNaN;
+  return *end == '\0' || (g.sequence && std::string_view(end).starts_with(" samples")) ? v : kNaN;
 }
 
 }  // namespace
@@ -83,7 +86,7 @@ std::vector<ChartFile> report_charts(const ReportData& at) {
   scatter.kind = ChartSpec::Kind::scatter;
   scatter.y_label = at.metric;
   scatter.title = fmt::format("Final {} against the theoretical receptive field (mean ± std over seeds)", at.metric);
-  scatter.x_label = "theoretical receptive field (input pixels)";
+  scatter.x_label = at.sequence() ? "theoretical receptive field (samples)" : "theoretical receptive field (input pixels)";
   add("metric-vs-rf.svg", fmt::format("{} against the receptive field", at.metric), scatter, metric_points(at, rf_number));
   scatter.title = fmt::format("Final {} against forward GFLOPs per image (mean ± std over seeds)", at.metric);
   scatter.x_label = "GFLOPs per image (forward, log scale)";

@@ -138,6 +138,8 @@ TEST(ReportEndToEnd, AnAudioStudyGetsGeneratedClipsMeasuredAgainstTheData) {
   // Fields 1 + (1 + 2 + 4) = 8 and 1 + 3 = 4 samples, at 8 kHz.
   EXPECT_TRUE(testing::contains(md, "8 samples (1.0 ms)")) << md;
   EXPECT_TRUE(testing::contains(md, "4 samples (0.5 ms)")) << md;
+  // Accuracy against the field in samples: the chart the exercise asks about.
+  EXPECT_TRUE(testing::contains(md, "metric-vs-rf.svg")) << md;
   const auto audio_at = md.find("## Generated audio");
   const std::string audio = md.substr(audio_at, md.find("\n## ", audio_at + 1) - audio_at);
   for (const char* row : {"| data: validation excerpt 1 |", "| data: validation excerpt 2 |",
