@@ -1,7 +1,8 @@
 // Sweep runs over two ranks (train.ranks: 2) under a real mpirun (test names contain "Mpi": ctest label `mpi`,
 // skipped, saying why, without mpirun or an MPI build): the local backend starts the worker under
 // `mpirun -np 2`, the manifest worker runs under it too, and in both only rank 0 records the run — one claim,
-// one journal session, one DONE — while both ranks train. A two-rank run killed with its sweep resumes.
+// one journal session, one DONE — while both ranks train. A two-rank run killed with its sweep (SIGKILL), or
+// stopped with it (SIGINT), resumes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -149,6 +150,35 @@ TEST(SlowSweepRanksMpi, ATwoRankRunKilledWithItsSweepResumes) {
   ASSERT_EQ(losses.size(), 4u) << "one row per epoch, none twice";
   const std::string log = read_file(dir / ("runs/" + runs[0].id + "/train.log"));
   EXPECT_NE(log.find("resumed at step"), std::string::npos) << log;
+}
+
+TEST(SlowSweepRanksMpi, AStoppedSweepCheckpointsItsTwoRankRunWhichResumes) {
+  if (const std::string why = missing_mpi(); !why.empty()) GTEST_SKIP() << why;
+  TempDir dir("sweep_ranks_stop");
+  const std::string db = dir / "atrous.db", spec = write_spec(dir, 30);
+  // SIGINT to the sweep once an epoch is logged: mpirun passes the sweep's SIGTERM on to both ranks, which
+  // finish their step together, checkpoint, and rank 0 records the run interrupted.
+  const ProgramResult stopped = run_program(
+      {"bash", "-c",
+       std::string(ATROUS_BINARY) + " sweep '" + spec + "' --threads 2 --db '" + db + "' & sweep=$!\n"
+       "for _ in $(seq 1200); do [[ -s $(ls '" + dir.path() + "'/runs/*/metrics.jsonl 2>/dev/null | head -n1) ]] "
+       "&& break; sleep 0.05; done\n"
+       "kill -INT $sweep; wait $sweep; echo \"sweep exit $?\"\n"});
+  EXPECT_NE(stopped.out.find("sweep exit 1"), std::string::npos) << stopped.out << stopped.err;
+  std::string id;
+  {
+    store::Store s = store::Store::open_read_only(db);
+    const auto runs = s.runs("ranks");
+    ASSERT_EQ(runs.size(), 1u);
+    id = runs[0].id;
+    EXPECT_EQ(runs[0].status, store::RunStatus::interrupted) << runs[0].error << stopped.err;
+  }
+  const auto r = testing::run_atrous("sweep " + spec + " --threads 2 --db " + db);
+  ASSERT_EQ(r.code, 0) << r.out;
+  store::Store s = store::Store::open_read_only(db);
+  EXPECT_EQ(s.find_run(id)->status, store::RunStatus::done);
+  EXPECT_EQ(s.metrics(id, "train.loss").size(), 30u);
+  EXPECT_NE(read_file(dir / ("runs/" + id + "/train.log")).find("resumed at step"), std::string::npos);
 }
 
 }  // namespace
