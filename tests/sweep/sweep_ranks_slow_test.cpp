@@ -2,7 +2,8 @@
 // backend (the worker under mpirun) and (b) a job array on the real single-node Slurm of scripts/slurm-local
 // (the worker an `srun --mpi=pmix` step of two tasks, then the ingest job). Both must end done in their
 // database with the metrics of `mpirun -np 2 atrous train` of the same run. Skipped without MPI (build or
-// mpirun); part (b) also where slurm-local skips (no Slurm, no cgroup filesystem, no root).
+// mpirun); part (b) also where slurm-local skips (no Slurm, no cgroup filesystem, no root). And a two-rank
+// task warned by USR1 requeues itself and resumes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -157,6 +158,48 @@ TEST(SlowSweepRanksMpi, LocalAndSlurmSweepsEndWithTheMetricsOfAnMpirunTrain) {
   EXPECT_EQ(starts, 1) << logs;
   std::cout << "[ measured ] max |difference| from the mpirun train: local " << local_diff << ", Slurm " << slurm_diff
             << "\n";
+}
+
+// Slurm's warning before a time limit (USR1 to the batch shell, here from scancel) reaches both ranks through
+// srun; they checkpoint after the same step, the task requeues itself, and its next start resumes the run.
+TEST(SlowSweepRanksMpi, Usr1RequeuesATwoRankSlurmTaskWhichResumes) {
+  if (!Collective::built_with_mpi()) GTEST_SKIP() << "atrous was built without MPI";
+  TempDir dir("sweep_ranks_usr1");
+  std::string text = read_file(write_spec(dir));
+  text.replace(text.find("train.epochs: 2"), std::string("train.epochs: 2").size(), "train.epochs: 30");
+  const std::string spec = dir.write("ranks.yaml", text), manifest = dir / "slurm", db = dir / "results/atrous.db";
+  const std::string drive = dir.write(
+      "drive.sh", "set -eu\n"
+                  "out=$(" + shell_quote(ATROUS_BINARY) + " sweep " + shell_quote(spec) +
+                      " --backend slurm --emit-manifest " + shell_quote(manifest) + " --db " + shell_quote(db) +
+                      " --time 10 --submit)\n"
+                  "echo \"$out\"\n"
+                  "job=$(sed -n 's/^submitted array job \\([0-9]*\\).*/\\1/p' <<<\"$out\")\n"
+                  "for _ in $(seq 1200); do [[ -s $(ls " + shell_quote(manifest) +
+                      "/runs/*/metrics.jsonl 2>/dev/null | head -n1) ]] && break; sleep 0.1; done\n"
+                  "scancel --batch --signal=USR1 \"${job}_0\"\n"
+                  "for _ in $(seq 600); do [[ -z $(squeue -h -o %i) ]] && break; sleep 0.5; done\n"
+                  "[[ -z $(squeue -h -o %i) ]] || { echo 'jobs still queued after 300 s' >&2; squeue >&2; exit 1; }\n");
+  const ProgramResult r = run_program({std::string(ATROUS_SOURCE_DIR) + "/scripts/slurm-local", "bash", drive});
+  if (r.exit_code == 77) GTEST_SKIP() << r.err;
+  std::string logs;
+  if (fs::exists(manifest + "/slurm/logs"))
+    for (const auto& e : fs::directory_iterator(manifest + "/slurm/logs"))
+      logs += e.path().filename().string() + ":\n" + read_file(e.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << logs;
+  store::Store s = store::Store::open_read_only(db);
+  const auto runs = s.runs("ranks");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, store::RunStatus::done) << runs[0].error << logs;
+  EXPECT_EQ(s.metrics(runs[0].id, "train.loss").size(), 30u) << "every epoch once";
+  // Two sessions, each written by rank 0 alone: interrupted by the warning, then done.
+  std::vector<std::string> sessions;
+  for (const auto& e : read_journal(manifest_run_dir(manifest, runs[0].id) + "/journal.jsonl").events)
+    if (e.value("event", "") == "status") sessions.push_back(e.value("status", ""));
+  EXPECT_EQ(sessions, (std::vector<std::string>{"interrupted", "done"})) << logs;
+  EXPECT_NE(logs.find("requeueing"), std::string::npos) << logs;
+  EXPECT_NE(read_file(manifest_run_dir(manifest, runs[0].id) + "/train.log").find("resumed at step"),
+            std::string::npos);
 }
 
 }  // namespace
