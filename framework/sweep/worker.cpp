@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <optional>
 #include <set>
 
 #include "core/context.hpp"
@@ -98,14 +97,8 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
     if (ranks) share_decision(*ranks, RankDecision{code, {}});
     return code;
   };
-  std::optional<store::Store> opened;
-  try {
-    opened.emplace(store::Store::open(db_path));
-  } catch (const std::exception& e) {
-    Collective::abort_if_parallel(e.what(), worker_exit_failed);
-    throw;
-  }
-  store::Store& s = *opened;
+  // An exception before the decision is sent (cannot open the database) ends every rank: cli/cmd_worker.
+  store::Store s = store::Store::open(db_path);
   const auto record = s.find_run(run_id);
   if (!record) {
     stop_the_ranks(2);  // the usage error's exit code, which this rank's error gives too
