@@ -73,7 +73,7 @@ void run_train(const TrainArgs& a) {
   o.resume = a.resume;
   o.progress = parse_progress_mode(a.progress);
   o.data_parallel = a.data_parallel;
-  const bool parallel = a.data_parallel || run.train.data_parallel;
+  const bool parallel = a.data_parallel || run.train.data_parallel || run.train.ranks > 1;
   const bool root = !parallel || Collective::world().root();
   if (root)
     fmt::print(stderr, "training {} on {} -> {}{}\n", run.model.name(), run.data.dataset->type(), o.out_dir,

@@ -11,6 +11,7 @@
 #include "store/store.hpp"
 #include "sweep/manifest_worker.hpp"
 #include "sweep/worker.hpp"
+#include "train/collective.hpp"
 
 namespace atrous::cli {
 
@@ -43,18 +44,26 @@ void add_worker_command(CLI::App& app) {
   manifest_option->excludes(run_option)->excludes(db_option);
   sub->callback([] {
     int code;
-    if (!manifest.empty()) {
-      ManifestWorkerOptions o;
-      o.manifest = manifest;
-      if (index >= 0) o.index = index;
-      o.pack = pack;
-      o.threads = threads;
-      o.heartbeat_seconds = heartbeat;
-      o.wait_parent_seconds = wait_parent;
-      code = run_manifest_worker(o);
-    } else {
-      if (run.empty()) throw Error("worker: give --run ID (with --db) or --manifest M", Error::Kind::usage);
-      code = run_worker(db, run, threads);
+    // Over several ranks (a run with train.ranks > 1) an error on one rank ends them all: the others may
+    // wait for it in a collective.
+    try {
+      if (!manifest.empty()) {
+        ManifestWorkerOptions o;
+        o.manifest = manifest;
+        if (index >= 0) o.index = index;
+        o.pack = pack;
+        o.threads = threads;
+        o.heartbeat_seconds = heartbeat;
+        o.wait_parent_seconds = wait_parent;
+        code = run_manifest_worker(o);
+      } else {
+        if (run.empty()) throw Error("worker: give --run ID (with --db) or --manifest M", Error::Kind::usage);
+        code = run_worker(db, run, threads);
+      }
+    } catch (const std::exception& e) {
+      const auto* error = dynamic_cast<const Error*>(&e);
+      Collective::abort_if_parallel(e.what(), error ? error->exit_code() : 1);
+      throw;
     }
     std::fflush(stdout);
     std::fflush(stderr);

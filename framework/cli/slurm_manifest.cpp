@@ -13,6 +13,8 @@ SlurmManifest emit_manifest_for_slurm(const SweepPlan& plan, const std::string& 
   out.path = std::filesystem::absolute(std::filesystem::path(dir) / "manifest.json").string();
   write_manifest(out.path, m);
   out.pending = pending_indices(m, dir, db);
+  for (const auto& r : m.runs)
+    if (r.ranks > 1) out.ranks[r.index] = r.ranks;
   return out;
 }
 

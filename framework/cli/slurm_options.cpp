@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "sweep/shell_quote.hpp"
 #include "sweep/slurm_cli.hpp"
+#include "sweep/slurm_jobs.hpp"
 #include "sweep/slurm_script.hpp"
 #include "train/atomic_file.hpp"
 
@@ -77,6 +78,7 @@ void write_slurm_sweep(const SlurmSweepOptions& o, const std::string& experiment
   SlurmScriptOptions s;
   s.manifest = manifest_path.string();
   s.pending = manifest.pending;
+  s.ranks = manifest.ranks;
   s.experiment = experiment;
   s.partition = o.partition;
   s.time = o.time;
@@ -106,9 +108,14 @@ void write_slurm_sweep(const SlurmSweepOptions& o, const std::string& experiment
   }
   // The same order and the same lines as submit.sh.
   std::vector<std::string> jobs;
+  std::vector<SlurmSubmission> submitted;
   for (const auto& a : scripts.arrays) {
     jobs.push_back(sbatch_submit((out / a.file_name).string()));
-    fmt::print("submitted array job {} ({}: {} run(s) in {} task(s))\n", jobs.back(), a.file_name, a.runs, a.tasks);
+    submitted.push_back(SlurmSubmission{jobs.back(), a.file_name, a.ranks, a.task_indices});
+    // Recorded as each job is accepted, so that `atrous status` knows it even if a later sbatch fails.
+    record_slurm_submissions(dir.string(), {submitted.back()});
+    fmt::print("submitted array job {} ({}: {} run(s) in {} task(s){})\n", jobs.back(), a.file_name, a.runs, a.tasks,
+               a.ranks > 1 ? fmt::format(" of {} ranks", a.ranks) : "");
   }
   const std::string ingest = sbatch_submit((out / slurm_ingest_script_name).string(),
                                            {"--dependency=" + afterany_dependency(jobs)});

@@ -3,6 +3,7 @@
 // [--submit]`: the sweep's manifest, then sbatch scripts for the runs not done yet (sweep/slurm_script.hpp)
 // in <manifest dir>/slurm/, submitted with sbatch when --submit is given (else: run its submit.sh).
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ void check_slurm_options_need_backend(const CLI::App* sweep, const SlurmSweepOpt
 struct SlurmManifest {
   std::string path;             // <dir>/manifest.json, absolute
   std::vector<int> pending;     // indices of the runs not done yet
+  std::map<int, int> ranks;     // index -> ranks of its run, for the runs over more than one
 };
 
 // Writes the manifest of `plan` into `dir` (as --emit-manifest does) and lists its runs not done yet (no DONE

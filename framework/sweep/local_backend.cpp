@@ -20,6 +20,9 @@
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
+#include "sweep/run_ranks.hpp"
+#include "sweep/slurm_cli.hpp"
+#include "sweep/stale_runs.hpp"
 #include "sweep/stop_signal.hpp"
 #include "sweep/worker.hpp"
 
@@ -37,12 +40,25 @@ namespace {
 // unsupervised; the worker checkpoints and records itself interrupted. Between fork
 // and exec the child makes only async-signal-safe calls (the parent may have
 // threads). An exec failure comes back through a close-on-exec pipe.
-pid_t spawn_worker(const std::string& exe, const std::string& db, const std::string& run, int threads) {
+//
+// A run over several ranks (train.ranks) starts `mpirun -np N <the worker>` instead: the child is mpirun, the
+// run's claim holds rank 0's pid.
+pid_t spawn_worker(const std::string& exe, const std::string& db, const std::string& run, int threads, int ranks) {
   const std::string dir = run_dir(db, run);
   fs::create_directories(dir);
   const std::string log = (fs::path(dir) / "worker.log").string();
   const std::string t = std::to_string(threads);
   std::vector<std::string> args = {exe, "worker", "--db", db, "--run", run, "--threads", t};
+  std::string program = exe;
+  if (ranks > 1) {
+    // mpirun starts the ranks itself: /proc/self/exe would name mpirun there, so the binary goes by its path.
+    std::error_code ec;
+    const fs::path binary = fs::canonical(exe, ec);
+    if (!ec) args.front() = binary.string();
+    std::vector<std::string> launcher = local_mpirun_prefix(ranks);
+    program = find_on_path(launcher.front()).value_or(launcher.front());
+    args.insert(args.begin(), launcher.begin(), launcher.end());
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -73,7 +89,7 @@ pid_t spawn_worker(const std::string& exe, const std::string& db, const std::str
     if (fd < 0) die(errno);
     if (::dup2(fd, STDOUT_FILENO) < 0 || ::dup2(fd, STDERR_FILENO) < 0) die(errno);
     if (fd > STDERR_FILENO) ::close(fd);
-    ::execve(exe.c_str(), argv.data(), environ);
+    ::execve(program.c_str(), argv.data(), environ);
     die(errno);
   }
   ::close(report[1]);
@@ -84,7 +100,7 @@ pid_t spawn_worker(const std::string& exe, const std::string& db, const std::str
   ::close(report[0]);
   if (n > 0) {
     ::waitpid(pid, nullptr, 0);
-    throw Error(fmt::format("cannot start a worker ({}): {}", exe, std::strerror(err)));
+    throw Error(fmt::format("cannot start a worker ({}): {}", program, std::strerror(err)));
   }
   return pid;
 }
@@ -110,19 +126,33 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
   store::Store s = store::Store::open(plan.db_path);
   std::deque<std::string> pending(run_ids.begin(), run_ids.end());
   std::map<pid_t, std::string> active;
+  std::set<pid_t> launchers;  // active children that are mpirun, not the worker itself
+  // Each run's ranks, from its stored config; every run that needs several must be startable before any starts.
+  std::map<std::string, int> ranks;
+  for (const auto& id : run_ids) {
+    const auto rec = s.find_run(id);
+    ranks[id] = rec ? run_ranks(nlohmann::json::parse(rec->config_json, nullptr, false)) : 1;
+    if (const std::string why = ranks_unavailable(ranks[id]); !why.empty())
+      throw Error(fmt::format("run {}: {}", id, why), Error::Kind::usage);
+  }
   std::set<std::string> unfinished(run_ids.begin(), run_ids.end());  // pending or active (a set: sweeps are large)
   bool stopping = false;
 
   auto finished = [&](pid_t pid, int status) {
     const std::string run = active.at(pid);
     active.erase(pid);
+    const bool launcher = launchers.erase(pid) > 0;
     unfinished.erase(run);
     const bool clean = WIFEXITED(status) && (WEXITSTATUS(status) == worker_exit_done ||
                                              WEXITSTATUS(status) == worker_exit_failed ||
                                              WEXITSTATUS(status) == worker_exit_interrupted ||
                                              WEXITSTATUS(status) == worker_exit_not_claimed);
     auto rec = s.find_run(run);
-    if (!clean && rec && rec->status == store::RunStatus::running && rec->pid == pid) {
+    // Under mpirun the claim holds rank 0's pid, and an error on another rank ends rank 0 unrecorded (the
+    // launcher's exit code may still be one of the worker's).
+    const bool left_running = rec && rec->status == store::RunStatus::running &&
+                              (launcher ? !process_alive(rec->pid) : !clean && rec->pid == pid);
+    if (left_running) {
       // The worker could not record its end itself: record it for it.
       const std::string reason = fmt::format("{} (see {}/worker.log)", describe_exit(status), run_dir(plan.db_path, run));
       s.set_status(run, stopping ? store::RunStatus::interrupted : store::RunStatus::failed, reason);
@@ -189,9 +219,14 @@ void LocalBackend::execute(const std::vector<std::string>& run_ids, const Launch
     while (!stopping && static_cast<int>(active.size()) < jobs) {
       const auto run = next_ready();
       if (!run) break;
-      const pid_t pid = spawn_worker(executable_, plan.db_path, *run, threads);
+      const int n = ranks.count(*run) ? ranks.at(*run) : 1;
+      const int per_rank = std::max(1, threads / n);  // the job's threads, shared by its ranks
+      const pid_t pid = spawn_worker(executable_, plan.db_path, *run, per_rank, n);
       active[pid] = *run;
-      report(fmt::format("started  {} (pid {}, {} threads)", run->substr(0, 12), pid, threads));
+      if (n > 1) launchers.insert(pid);
+      report(n > 1 ? fmt::format("started  {} (mpirun pid {}, {} ranks × {} threads)", run->substr(0, 12), pid, n,
+                                 per_rank)
+                   : fmt::format("started  {} (pid {}, {} threads)", run->substr(0, 12), pid, threads));
     }
     if (!stopping && active.empty() && !pending.empty() && !next_ready_exists())
       throw Error("internal: every pending run waits for a run that cannot start (a cycle of needs)");

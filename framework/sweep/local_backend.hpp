@@ -11,6 +11,11 @@
 // or SIGHUP the children get SIGTERM, checkpoint and exit; no new run starts. A
 // sweep that dies without stopping them (SIGKILL) takes them along: each child
 // gets SIGTERM from the kernel when its parent dies (PR_SET_PDEATHSIG).
+//
+// A run over N ranks (its stored config's train.ranks) is started as `mpirun -np N ... atrous worker`, each rank
+// with the job's threads / N; mpirun forwards the stop signals. Its claim holds rank 0's pid: when mpirun ends
+// and that pid is dead while the run is still 'running', the run is recorded as above. mpirun missing, or a
+// build without MPI, is a usage error before any run starts.
 #include "sweep/backend.hpp"
 
 namespace atrous {

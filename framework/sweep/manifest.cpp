@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/text_file.hpp"
 #include "store/store.hpp"
+#include "sweep/run_ranks.hpp"
 #include "train/atomic_file.hpp"
 
 namespace atrous {
@@ -23,6 +24,7 @@ nlohmann::json to_json(const ManifestRun& r) {
           {"seed", r.seed},
           {"grid", r.grid},
           {"needs", r.needs.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.needs)},
+          {"ranks", r.ranks},
           {"config", r.config}};
 }
 
@@ -51,6 +53,7 @@ Manifest manifest_from_plan(const SweepPlan& plan, const std::string& spec_path)
     run.grid = nlohmann::json(r.planned.grid_values);
     run.needs = r.parent_id;
     run.config = r.config.resolved;
+    run.ranks = run_ranks(run.config);
     m.runs.push_back(std::move(run));
   }
   return m;
@@ -111,6 +114,12 @@ Manifest read_manifest(const std::string& path) {
                     Error::Kind::usage);
     }
     run.config = field(r, "config", &nlohmann::json::is_object, "an object (the resolved run)", where);
+    run.ranks = run_ranks(run.config);
+    if (r.contains("ranks") &&
+        field(r, "ranks", &nlohmann::json::is_number_integer, "an integer", where).get<int64_t>() != run.ranks)
+      throw Error(fmt::format("{}: 'ranks' is {} but its config's train.ranks is {}", where, r["ranks"].dump(),
+                              run.ranks),
+                  Error::Kind::usage);
     m.runs.push_back(std::move(run));
   }
   return m;

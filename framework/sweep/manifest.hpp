@@ -6,7 +6,10 @@
 //
 //   {"format": 1, "experiment": name, "spec": path, "description": ..., "spec_json": {...},
 //    "runs": [{"index": i, "run_id", "variant", "seed", "grid": {...}, "needs": run_id|null,
-//              "config": resolved run JSON}, ...]}
+//              "ranks": N, "config": resolved run JSON}, ...]}
+//
+// "ranks" repeats the config's train.ranks (1 when absent) for launchers that read the manifest with jq; a
+// manifest without it reads it from the config.
 //
 // Runs are in plan order, so a parent (`needs`) comes before its children.
 // "description" and "spec_json" are what the sweep records as the experiment, so
@@ -33,6 +36,7 @@ struct ManifestRun {
   nlohmann::json grid = nlohmann::json::object();  // grid point: key -> value
   std::string needs;                                // the parent's run id, "" when none
   nlohmann::json config;                            // the resolved run config (RunConfig::resolved)
+  int ranks = 1;  // the ranks it trains over (its train.ranks), for launchers: mpirun/srun -n <ranks>
 };
 
 struct Manifest {

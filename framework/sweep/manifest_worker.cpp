@@ -14,6 +14,7 @@
 #include "store/runtime_info.hpp"
 #include "sweep/journal_recorder.hpp"
 #include "sweep/manifest.hpp"
+#include "sweep/rank_zero.hpp"
 #include "sweep/run_needs.hpp"
 #include "sweep/stop_signal.hpp"
 #include "sweep/worker.hpp"
@@ -43,12 +44,19 @@ std::optional<RunStatus> wait_for_parent(const std::string& parent_dir, double s
   }
 }
 
-int run_one(const Manifest& m, const std::string& dir, const ManifestRun& run, const ManifestWorkerOptions& o) {
+// Over several ranks this runs on rank 0 (the others follow_rank_zero): every path that does not train tells
+// the other ranks the exit code, the one that trains sends them the config.
+int run_one(const Manifest& m, const std::string& dir, const ManifestRun& run, const ManifestWorkerOptions& o,
+            Collective* ranks) {
   const std::string out_dir = manifest_run_dir(dir, run.run_id);
+  const auto stop_the_ranks = [&](int code) {
+    if (ranks) share_decision(*ranks, RankDecision{code, {}});
+    return code;
+  };
   if (const auto st = read_done_marker(out_dir)) {
     fmt::print(stderr, "run {} (index {}) is {} already (DONE in {}): not run again\n", run.run_id, run.index,
                to_string(*st), out_dir);
-    return *st == RunStatus::done ? worker_exit_done : worker_exit_failed;
+    return stop_the_ranks(*st == RunStatus::done ? worker_exit_done : worker_exit_failed);
   }
   std::optional<RunStatus> parent_status;
   std::string parent_variant;
@@ -61,7 +69,7 @@ int run_one(const Manifest& m, const std::string& dir, const ManifestRun& run, c
                  "run {} (index {}) needs run {} ({}), which has no DONE marker in {} yet: not started; run this "
                  "index again once it is done\n",
                  run.run_id, run.index, run.needs, parent_variant, manifest_run_dir(dir, run.needs));
-      return worker_exit_not_claimed;
+      return stop_the_ranks(worker_exit_not_claimed);
     }
   }
   fs::create_directories(out_dir);
@@ -83,7 +91,7 @@ int run_one(const Manifest& m, const std::string& dir, const ManifestRun& run, c
     // As the local backend does: the child of a failed parent is failed, "skipped: ...".
     recorder.status(RunStatus::failed, skipped_text(RunNeed{run.needs, parent_variant}, parent_status, ""));
     fmt::print(stderr, "run {}: failed: its parent {} is {}\n", run.run_id, run.needs, to_string(*parent_status));
-    code = worker_exit_failed;
+    code = stop_the_ranks(worker_exit_failed);
   } else {
     Heartbeat heartbeat(journal, std::chrono::milliseconds(static_cast<int64_t>(o.heartbeat_seconds * 1000)));
     code = train_and_record(
@@ -97,6 +105,7 @@ int run_one(const Manifest& m, const std::string& dir, const ManifestRun& run, c
               fmt::print(stderr, "run {}: train.init.from run:{} is {}\n", run.run_id, *parent, config[at].dump());
             }
           }
+          if (ranks) share_decision(*ranks, RankDecision{std::nullopt, config});
           return config;
         },
         out_dir, recorder);
@@ -137,11 +146,17 @@ int run_manifest_worker(const ManifestWorkerOptions& o) {
                             file, m.runs.size(), static_cast<int64_t>(m.runs.size()) - 1),
                 Error::Kind::usage);
   const int64_t last = std::min<int64_t>(first + o.pack, static_cast<int64_t>(m.runs.size()));
-  // A packed task goes on after a failed or unstartable run, and stops at a signal.
+  // A packed task goes on after a failed or unstartable run, and stops at a signal. Over several ranks rank 0
+  // decides both (a signal may reach it alone), and only rank 0 writes the journal and DONE.
+  Collective* ranks = worker_ranks();
   int worst = worker_exit_done;
   for (int64_t i = first; i < last; ++i) {
-    const int code = run_one(m, dir, m.runs[static_cast<size_t>(i)], o);
-    if (code == worker_exit_interrupted || stop_requested()) return worker_exit_interrupted;
+    const ManifestRun& run = m.runs[static_cast<size_t>(i)];
+    const int code = ranks && !ranks->root() ? follow_rank_zero(*ranks, run.run_id, manifest_run_dir(dir, run.run_id))
+                                             : run_one(m, dir, run, o, ranks);
+    bool stop = code == worker_exit_interrupted || stop_requested();
+    if (ranks) stop = share_flag(*ranks, stop);
+    if (stop) return worker_exit_interrupted;
     if (code != worker_exit_done && worst != worker_exit_failed) worst = code;  // failed outranks not started
   }
   return worst;

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "sweep/run_needs.hpp"
+#include "train/collective.hpp"
 
 namespace atrous {
 
@@ -52,6 +53,26 @@ int refer_to_parent(const ExperimentSpec& spec, const VariantSpec& v, const std:
     ++replaced;
   }
   return replaced;
+}
+
+// Where the spec sets train.ranks for a run of variant `v`: its grid axis or option, the variant, or the base
+// (the last one applied wins); the variant when none does (its recipe file sets it).
+std::string ranks_pointer(const ExperimentSpec& spec, const VariantSpec& v, const PlannedRun& r) {
+  const auto sets_ranks = [](const std::vector<std::string>& overrides) {
+    return std::any_of(overrides.begin(), overrides.end(),
+                       [](const std::string& o) { return o.starts_with("train.ranks="); });
+  };
+  for (auto axis = spec.grid.rbegin(); axis != spec.grid.rend(); ++axis) {
+    if (axis->key == "train.ranks") return axis->pointer;
+    for (const auto& o : axis->options)
+      if (r.grid_values.count(axis->key) && r.grid_values.at(axis->key) == o.name && sets_ranks(o.overrides))
+        return o.pointer + "/train.ranks";
+  }
+  if (sets_ranks(v.overrides)) return v.pointer + "/train.ranks";
+  if (sets_ranks(spec.base_overrides))
+    for (const char* at : {"/base/set/train.ranks", "/base/train.ranks"})
+      if (spec.doc.root().contains(nlohmann::json::json_pointer(at))) return at;
+  return v.pointer;
 }
 
 }  // namespace
@@ -135,6 +156,13 @@ std::vector<ResolvedRun> resolve_plan(const ExperimentSpec& spec, const std::vec
       }
       rethrow_at(spec, "/seeds", fmt::format("variant '{}', seed {}", v.name, r.seed), e);
     }
+    // A run over several ranks is launched with mpirun/srun and trains with MPI: refused here, before anything
+    // runs, when this atrous cannot (the recipe itself refused fewer than one rank, located the same way).
+    if (resolved.config.train.ranks > 1 && !Collective::built_with_mpi())
+      spec.fail(ranks_pointer(spec, v, r),
+                fmt::format("run '{}' asks for {} ranks (train.ranks) but this atrous was built without MPI "
+                            "(install libopenmpi-dev and reconfigure: CMake option ATROUS_MPI)",
+                            r.label(), resolved.config.train.ranks));
     resolved.id = resolved.config.hash();
     resolved.parent_id = parent_id;
     out.push_back(std::move(resolved));

@@ -10,6 +10,7 @@
 #include "model/summary.hpp"
 #include "sweep/stop_signal.hpp"
 #include "sweep/worker.hpp"
+#include "train/collective.hpp"
 #include "train/trainer.hpp"
 
 namespace atrous {
@@ -79,6 +80,9 @@ int train_and_record(const std::string& run_id, const std::function<nlohmann::js
   } catch (const std::exception& e) {
     recorder.status(RunStatus::failed, e.what());
     fmt::print(stderr, "run {}: failed: {}\n", run_id, e.what());
+    // Over several ranks the others may wait for this one in a collective: end them all (rank 0 has
+    // recorded the failure; another rank's error leaves the run to the launcher, sweep/rank_zero.hpp).
+    Collective::abort_if_parallel(fmt::format("run {}: {}", run_id, e.what()), worker_exit_failed);
     return worker_exit_failed;
   }
 }

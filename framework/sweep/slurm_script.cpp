@@ -4,6 +4,8 @@
 #include <charconv>
 #include <fmt/format.h>
 
+#include <map>
+
 #include "core/error.hpp"
 #include "sweep/shell_quote.hpp"
 
@@ -93,8 +95,8 @@ warned=0 interrupted=0 terminated=0 worker=
 trap 'warned=1; interrupted=1; [[ -n $worker ]] && kill -USR1 "$worker" 2>/dev/null' USR1
 trap 'terminated=1; interrupted=1; [[ -n $worker ]] && kill -TERM "$worker" 2>/dev/null' TERM
 
-run_index() {  # runs manifest index $1 in a child process; returns its exit code
-  "$atrous" worker --manifest "$manifest" --index "$1" --threads "${SLURM_CPUS_PER_TASK:-1}" &
+run_index() {  # runs manifest index $1 in a child process (under srun when launch=(srun ...)); returns its exit code
+  "${launch[@]}" "$atrous" worker --manifest "$manifest" --index "$1" --threads "${SLURM_CPUS_PER_TASK:-1}" &
   worker=$!
   # A signal that came between the fork and `worker=$!` found no worker to forward to: forward it now.
   ((warned)) && kill -USR1 "$worker" 2>/dev/null
@@ -143,19 +145,23 @@ done
 exit "$status"
 )BASH";
 
-SlurmArrayScript array_script(const SlurmScriptOptions& o, int number, int base, const std::vector<int>& runs) {
+SlurmArrayScript array_script(const SlurmScriptOptions& o, int number, int base, const std::vector<int>& runs,
+                              int ranks) {
   SlurmArrayScript script;
   script.file_name = fmt::format("array-{}.sh", number);
   script.runs = static_cast<int>(runs.size());
+  script.ranks = ranks;
   std::string array, indices;
   if (o.pack == 1) {
     std::vector<int> offsets;
     for (const int i : runs) offsets.push_back(i - base);
     array = compress_indices(offsets);
     script.tasks = script.runs;
+    for (const int i : runs) script.task_indices[i - base] = {i};
     indices = "indices=($((base + SLURM_ARRAY_TASK_ID)))";
   } else {
     script.tasks = (script.runs + o.pack - 1) / o.pack;
+    for (size_t k = 0; k < runs.size(); ++k) script.task_indices[static_cast<int>(k) / o.pack].push_back(runs[k]);
     array = script.tasks == 1 ? "0" : fmt::format("0-{}", script.tasks - 1);
     indices = fmt::format("runs=({})\nindices=(\"${{runs[@]:$((SLURM_ARRAY_TASK_ID * {})):{}}}\")",
                           fmt::join(runs, " "), o.pack, o.pack);
@@ -164,6 +170,7 @@ SlurmArrayScript array_script(const SlurmScriptOptions& o, int number, int base,
   std::string& s = script.text;
   s = "#!/usr/bin/env bash\n";
   s += common_directives(o, o.job_name, "%A_%a", o.cpus_per_task);
+  if (ranks > 1) s += fmt::format("#SBATCH --ntasks={}\n", ranks);
   s += fmt::format("#SBATCH --array={}\n", array);
   s += "#SBATCH --requeue\n";
   s += fmt::format("#SBATCH --signal=B:USR1@{}\n", signal_lead(o));
@@ -174,6 +181,12 @@ SlurmArrayScript array_script(const SlurmScriptOptions& o, int number, int base,
   s += "set -u\n";
   s += fmt::format("atrous={}\nmanifest={}\nmax_requeues={}\n", shell_quote(o.atrous), shell_quote(o.manifest),
                    o.max_requeues);
+  if (ranks > 1)
+    s += fmt::format("# Each run trains over {0} ranks: the worker is a job step of {0} tasks, one MPI rank each.\n"
+                     "launch=(srun --ntasks={0} --cpus-per-task={1} \"--mpi=${{ATROUS_SRUN_MPI:-pmix}}\")\n",
+                     ranks, o.cpus_per_task);
+  else
+    s += "launch=()\n";
   if (o.pack == 1) s += fmt::format("base={}\n", base);
   s += indices + "\n";
   s += array_body;
@@ -210,8 +223,8 @@ std::string submit_script(const std::vector<SlurmArrayScript>& arrays) {
   s += "submit() { local id; id=$(sbatch --parsable \"$@\"); echo \"${id%%;*}\"; }  # \"id\" or \"id;cluster\"\n"
        "jobs=()\n";
   for (const auto& a : arrays)
-    s += fmt::format("id=$(submit {0}); jobs+=(\"$id\"); echo \"submitted array job $id ({0}: {1} run(s) in {2} task(s))\"\n",
-                     a.file_name, a.runs, a.tasks);
+    s += fmt::format("id=$(submit {0}); jobs+=(\"$id\"); echo \"submitted array job $id ({0}: {1} run(s) in {2} task(s){3})\"\n",
+                     a.file_name, a.runs, a.tasks, a.ranks > 1 ? fmt::format(" of {} ranks", a.ranks) : "");
   s += "dependency=afterany:$(IFS=:; echo \"${jobs[*]}\")\n";
   s += fmt::format("id=$(submit --dependency=\"$dependency\" {0}); echo \"submitted ingest job $id ({0}, after ${{jobs[*]}})\"\n",
                    slurm_ingest_script_name);
@@ -289,20 +302,30 @@ SlurmScripts write_slurm_scripts(const SlurmScriptOptions& options) {
   pending.erase(std::unique(pending.begin(), pending.end()), pending.end());
   SlurmScripts out;
   const long block = options.max_array_size;
-  if (options.pack == 1) {
-    // One script per block of manifest indices [b·MaxArraySize, (b+1)·MaxArraySize) holding pending runs.
-    for (size_t i = 0; i < pending.size();) {
-      const long b = pending[i] / block;
-      std::vector<int> runs;
-      while (i < pending.size() && pending[i] / block == b) runs.push_back(pending[i++]);
-      out.arrays.push_back(array_script(options, static_cast<int>(out.arrays.size()), static_cast<int>(b * block), runs));
-    }
-  } else {
-    // Task ids 0..tasks-1 index a list held by the script: at most MaxArraySize tasks of `pack` runs per script.
-    const size_t per_script = static_cast<size_t>(block) * static_cast<size_t>(options.pack);
-    for (size_t i = 0; i < pending.size(); i += per_script) {
-      const std::vector<int> runs(pending.begin() + i, pending.begin() + std::min(pending.size(), i + per_script));
-      out.arrays.push_back(array_script(options, static_cast<int>(out.arrays.size()), 0, runs));
+  // An array's tasks share their resources: the runs of each rank count get arrays of their own.
+  std::map<int, std::vector<int>> by_ranks;
+  for (const int i : pending) {
+    const auto it = options.ranks.find(i);
+    by_ranks[it == options.ranks.end() ? 1 : it->second].push_back(i);
+  }
+  for (const auto& [ranks, group] : by_ranks) {
+    if (ranks < 1) throw usage(fmt::format("a run needs at least 1 rank, manifest index {} has {}", group[0], ranks));
+    if (options.pack == 1) {
+      // One script per block of manifest indices [b·MaxArraySize, (b+1)·MaxArraySize) holding pending runs.
+      for (size_t i = 0; i < group.size();) {
+        const long b = group[i] / block;
+        std::vector<int> runs;
+        while (i < group.size() && group[i] / block == b) runs.push_back(group[i++]);
+        out.arrays.push_back(
+            array_script(options, static_cast<int>(out.arrays.size()), static_cast<int>(b * block), runs, ranks));
+      }
+    } else {
+      // Task ids 0..tasks-1 index a list held by the script: at most MaxArraySize tasks of `pack` runs per script.
+      const size_t per_script = static_cast<size_t>(block) * static_cast<size_t>(options.pack);
+      for (size_t i = 0; i < group.size(); i += per_script) {
+        const std::vector<int> runs(group.begin() + i, group.begin() + std::min(group.size(), i + per_script));
+        out.arrays.push_back(array_script(options, static_cast<int>(out.arrays.size()), 0, runs, ranks));
+      }
     }
   }
   out.ingest = ingest_script(options);

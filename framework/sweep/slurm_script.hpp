@@ -9,6 +9,12 @@
 // its block and the script adds the block's base (in block 0, task id = manifest index). The --array list holds
 // only the pending offsets, compressed into ranges ("0-3,7,9-12"). With pack P > 1 a task runs P runs one after
 // another: task t of a script runs the P entries from t·P of the list of manifest indices the script holds.
+//
+// Runs over several ranks (train.ranks = N) get arrays of their own, one per N: such a task asks for
+// --ntasks=N (each with --cpus-per-task CPUs) and starts its worker as a job step, `srun --mpi=pmix` (the
+// PMIx plugin Debian's slurm-wlm and OpenMPI share; $ATROUS_SRUN_MPI picks another), which also forwards the
+// USR1/TERM the script passes on to every rank. Rank 0 alone writes the journal and DONE (sweep/rank_zero.hpp).
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +24,7 @@ namespace atrous {
 struct SlurmScriptOptions {
   std::string manifest;               // manifest.json every task indexes; ingest reads its folder
   std::vector<int> pending;           // manifest indices to run (any order, each >= 0)
+  std::map<int, int> ranks;           // manifest index -> the ranks its run trains over; absent: 1
   std::string experiment;             // the experiment's name, for `atrous report`
   std::string partition;              // empty: the cluster's default partition
   std::string time;                   // Slurm time limit ("4:00:00", "2-0", "90"); empty: the partition's
@@ -39,6 +46,8 @@ struct SlurmArrayScript {
   std::string text;
   int runs = 0;                       // manifest indices it runs
   int tasks = 0;                      // array tasks
+  int ranks = 1;                      // Slurm tasks (MPI ranks) per array task
+  std::map<int, std::vector<int>> task_indices;  // array task id -> the manifest indices it runs
 };
 
 struct SlurmScripts {

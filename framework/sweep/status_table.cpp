@@ -97,7 +97,8 @@ std::string experiment_report_metric(store::Store& s, const std::string& experim
 }
 
 Table status_table(store::Store& s, const std::string& experiment,
-                   const std::map<std::string, std::string>& grid_labels) {
+                   const std::map<std::string, std::string>& grid_labels,
+                   const std::map<std::string, std::string>& slurm_states) {
   if (!experiment.empty() && !s.find_experiment(experiment))
     throw Error(fmt::format("no experiment '{}' in the database", experiment), Error::Kind::usage);
   const bool all = experiment.empty();
@@ -106,7 +107,10 @@ Table status_table(store::Store& s, const std::string& experiment,
   if (all) t.columns.push_back("experiment");
   t.columns.push_back("variant");
   if (grid) t.columns.push_back("grid");
-  for (const char* c : {"seed", "status", "progress"}) t.columns.push_back(c);
+  const bool slurm = !slurm_states.empty();
+  for (const char* c : {"seed", "status"}) t.columns.push_back(c);
+  if (slurm) t.columns.push_back("slurm");
+  t.columns.push_back("progress");
   if (all) t.columns.push_back("metric");
   t.columns.push_back(all ? "best" : "best " + experiment_report_metric(s, experiment));
   for (const char* c : {"eta", "id", "error"}) t.columns.push_back(c);
@@ -125,6 +129,10 @@ Table status_table(store::Store& s, const std::string& experiment,
     }
     row.push_back(run.seed);
     row.push_back(std::string(store::to_string(run.status)));
+    if (slurm) {
+      const auto it = slurm_states.find(run.id);
+      row.push_back(it == slurm_states.end() ? Cell(std::monostate{}) : Cell(it->second));
+    }
     row.push_back(p.total > 0 ? fmt::format("{}/{}", p.done, p.total) : fmt::format("{}/?", p.done));
     if (all) row.push_back(metric);
     row.push_back(best_value(s, run.id, metric));

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "eval/metric_catalogue.hpp"
 #include "store/store.hpp"
+#include "sweep/rank_zero.hpp"
 #include "sweep/run_needs.hpp"
 #include "sweep/run_recorder.hpp"
 #include "sweep/stop_signal.hpp"
@@ -89,14 +90,25 @@ std::map<std::string, double> flatten_epoch_metrics(const nlohmann::json& record
 int run_worker(const std::string& db_path, const std::string& run_id, int threads) {
   install_stop_handlers();
   if (threads > 0) set_threads(threads);
+  // Over several ranks (train.ranks) only rank 0 opens the database; the others train what it tells them.
+  Collective* ranks = worker_ranks();
+  if (ranks && !ranks->root()) return follow_rank_zero(*ranks, run_id, run_dir(db_path, run_id));
+  const auto stop_the_ranks = [&](int code) {
+    if (ranks) share_decision(*ranks, RankDecision{code, {}});
+    return code;
+  };
+  // An exception before the decision is sent (cannot open the database) ends every rank: cli/cmd_worker.
   store::Store s = store::Store::open(db_path);
   const auto record = s.find_run(run_id);
-  if (!record) throw Error(fmt::format("run '{}' is not in {}", run_id, db_path), Error::Kind::usage);
+  if (!record) {
+    stop_the_ranks(2);  // the usage error's exit code, which this rank's error gives too
+    throw Error(fmt::format("run '{}' is not in {}", run_id, db_path), Error::Kind::usage);
+  }
   store::RuntimeInfo info = store::current_runtime_info();
   if (!s.claim_run(run_id, info)) {
     fmt::print(stderr, "run {} is {}, not queued or interrupted: not claimed\n", run_id,
                store::to_string(s.find_run(run_id)->status));
-    return worker_exit_not_claimed;
+    return stop_the_ranks(worker_exit_not_claimed);
   }
   // From here on every outcome is recorded: an exception is a failed run with its message.
   StoreRecorder recorder(s, run_id);
@@ -109,6 +121,7 @@ int run_worker(const std::string& db_path, const std::string& run_id, int thread
         if (config != stored)
           fmt::print(stderr, "run {}: train.init.from {} is {}\n", run_id, stored["train"]["init"]["from"].dump(),
                      config["train"]["init"]["from"].dump());
+        if (ranks) share_decision(*ranks, RankDecision{std::nullopt, config});
         return config;
       },
       run_dir(db_path, run_id), recorder);

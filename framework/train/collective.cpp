@@ -20,11 +20,14 @@ namespace {
 constexpr size_t kMaxCount = static_cast<size_t>(std::numeric_limits<int>::max());
 
 // The launchers' environment: OpenMPI's mpirun, PMIx (Slurm's srun, OpenMPI 4/5), MPICH/Hydra's PMI.
-// 0: not launched by one; PMIx (srun --mpi=pmix) gives a rank but no size: 1, MPI knows.
+// 0: not launched by one. PMIx gives a rank but no size: under srun (--mpi=pmix) the step's task count
+// (SLURM_STEP_NUM_TASKS, which srun sets for each task it starts), else 1 and MPI knows.
 int launcher_size() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
     if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
-  return std::getenv("PMIX_RANK") ? 1 : 0;
+  if (!std::getenv("PMIX_RANK")) return 0;
+  const char* step_tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  return step_tasks ? std::max(1, std::atoi(step_tasks)) : 1;
 }
 
 const Collective* g_world = nullptr;  // set once world() has been created
@@ -34,6 +37,8 @@ const Collective* g_world = nullptr;  // set once world() has been created
 bool Collective::built_with_mpi() { return ATROUS_HAVE_MPI != 0; }
 
 bool Collective::launched_with_ranks() { return launcher_size() > 1; }
+
+bool Collective::launched_by_mpi() { return launcher_size() >= 1; }
 
 Collective& Collective::world() {
   static Collective instance;
@@ -101,6 +106,21 @@ void Collective::broadcast(std::span<float> values, int root) {
   for (size_t done = 0; done < values.size(); done += kMaxCount) {
     const int n = static_cast<int>(std::min(kMaxCount, values.size() - done));
     MPI_Bcast(values.data() + done, n, MPI_FLOAT, root, MPI_COMM_WORLD);
+  }
+#else
+  (void)root;
+#endif
+}
+
+void Collective::broadcast(std::string& text, int root) {
+  if (size_ == 1) return;
+#if ATROUS_HAVE_MPI
+  uint64_t length = text.size();
+  MPI_Bcast(&length, 1, MPI_UINT64_T, root, MPI_COMM_WORLD);
+  text.resize(length);
+  for (size_t done = 0; done < length; done += kMaxCount) {
+    const int n = static_cast<int>(std::min<size_t>(kMaxCount, length - done));
+    MPI_Bcast(text.data() + done, n, MPI_CHAR, root, MPI_COMM_WORLD);
   }
 #else
   (void)root;

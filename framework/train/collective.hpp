@@ -22,6 +22,8 @@ class Collective {
   // Whether an MPI launcher started this process with more than one rank
   // (read from the launcher's environment; does not initialise MPI).
   static bool launched_with_ranks();
+  // Whether an MPI launcher (mpirun, srun --mpi=pmix) started this process, with any number of ranks.
+  static bool launched_by_mpi();
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -32,6 +34,8 @@ class Collective {
   void allreduce_sum(std::span<double> values);
   // Rank `root`'s values to every rank.
   void broadcast(std::span<float> values, int root = 0);
+  // Rank `root`'s text to every rank (any length; the others' `text` is replaced).
+  void broadcast(std::string& text, int root = 0);
   void barrier();
   // Prints "error: rank R of N: message" and ends every rank with `code` (MPI_Abort),
   // so that an error on one rank does not leave the others waiting in a collective.

@@ -107,6 +107,10 @@ Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer) {
   read_stage_keys(r, recipe);
   recipe.data_parallel = r.get_bool("data_parallel", false);
   recipe.sync_bn = r.get_bool("sync_bn", false);
+  recipe.ranks = r.get_int("ranks", 1, 1, kMaxRanks);
+  if (recipe.ranks > recipe.batch_size)
+    r.fail("ranks", fmt::format("'{}' is {} but {} is {}: every rank needs at least one sample of each batch",
+                                r.key_name("ranks"), recipe.ranks, r.key_name("batch_size"), recipe.batch_size));
   r.finish();
   return recipe;
 }
@@ -150,6 +154,7 @@ nlohmann::json Recipe::resolved() const {
   write_stage_keys(j, *this);
   if (data_parallel) j["data_parallel"] = true;
   if (sync_bn) j["sync_bn"] = true;
+  if (ranks != 1) j["ranks"] = ranks;
   return j;
 }
 

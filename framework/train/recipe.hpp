@@ -18,6 +18,8 @@
 //   lr_mult: {glob: mult, ...}
 //   data_parallel: false      # train over the ranks of `mpirun -np N` (train/collective.hpp)
 //   sync_bn: false            # data-parallel: batch-norm statistics over the global batch
+//   ranks: 1                  # > 1: data-parallel over exactly this many ranks; a sweep launches the run so
+//                             (mpirun/srun -n N; docs/cluster.md), `atrous train` checks the launcher gave them
 // The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -30,6 +32,9 @@
 #include "train/schedule.hpp"
 
 namespace atrous {
+
+// The most ranks a recipe may ask for (train.ranks): far beyond what a global batch feeds.
+inline constexpr int64_t kMaxRanks = 4096;
 
 struct EvalRecipe {
   int64_t every = 1;                // evaluate every N epochs (and after the last)
@@ -84,6 +89,9 @@ struct Recipe {
   // appear in resolved() only when true, so that the ids of runs that do not use them stay.
   bool data_parallel = false;  // as `atrous train --data-parallel`
   bool sync_bn = false;        // batch norm over the global batch; false: each rank's shard
+  // The ranks this run trains over; > 1 implies data_parallel. Part of the run (and its id) when not 1, so
+  // that a sweep knows how to launch it and runs over 2 and 4 ranks are distinct runs.
+  int64_t ranks = 1;
 
   // Every key with its value, in the file's schema (read_recipe reads it back).
   nlohmann::json resolved() const;

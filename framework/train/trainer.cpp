@@ -159,8 +159,16 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
   const std::string out = options.out_dir;
   const Recipe& recipe = run.train;
   // Data-parallel: MPI is touched only when asked for; one rank is the plain path.
-  Collective* comm = options.data_parallel || recipe.data_parallel ? &Collective::world() : nullptr;
+  Collective* comm =
+      options.data_parallel || recipe.data_parallel || recipe.ranks > 1 ? &Collective::world() : nullptr;
   const int ranks = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  // A run that names its ranks is that run only over that many: other counts split the batches otherwise.
+  if (recipe.ranks > 1 && ranks != recipe.ranks)
+    throw Error(fmt::format("the recipe asks for {} ranks (train.ranks) but this process is one of {}: start it "
+                            "with `mpirun -np {}` (or `srun -n {}`){}",
+                            recipe.ranks, ranks, recipe.ranks, recipe.ranks,
+                            Collective::built_with_mpi() ? "" : "; this atrous was built without MPI"),
+                Error::Kind::usage);
   const bool root = rank == 0;
   // Prediction panels draw images; a sequence (audio) run has none to draw.
   const bool draw_predictions = !run.data.dataset->is_sequence();
