@@ -107,6 +107,7 @@ Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer) {
   read_stage_keys(r, recipe);
   recipe.data_parallel = r.get_bool("data_parallel", false);
   recipe.sync_bn = r.get_bool("sync_bn", false);
+  recipe.precision = parse_precision(r.get_choice("precision", "f32", precision_names()));
   r.finish();
   return recipe;
 }
@@ -150,6 +151,7 @@ nlohmann::json Recipe::resolved() const {
   write_stage_keys(j, *this);
   if (data_parallel) j["data_parallel"] = true;
   if (sync_bn) j["sync_bn"] = true;
+  if (precision != Precision::f32) j["precision"] = precision_name(precision);
   return j;
 }
 

@@ -18,6 +18,7 @@
 //   lr_mult: {glob: mult, ...}
 //   data_parallel: false      # train over the ranks of `mpirun -np N` (train/collective.hpp)
 //   sync_bn: false            # data-parallel: batch-norm statistics over the global batch
+//   precision: f32            # or bf16: convolutions in bf16, parameters and loss in f32 (nn/precision.hpp)
 // The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "nn/precision.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
@@ -84,6 +86,9 @@ struct Recipe {
   // appear in resolved() only when true, so that the ids of runs that do not use them stay.
   bool data_parallel = false;  // as `atrous train --data-parallel`
   bool sync_bn = false;        // batch norm over the global batch; false: each rank's shard
+  // The convolutions' compute format; in resolved() only when not f32, so that the
+  // ids of f32 runs stay what they were.
+  Precision precision = Precision::f32;
 
   // Every key with its value, in the file's schema (read_recipe reads it back).
   nlohmann::json resolved() const;
