@@ -61,9 +61,9 @@ std::vector<double> loss_curve(Precision p, int steps) {
 }
 
 // bf16 rounds every conv's inputs to 8 significant bits, so the two runs drift
-// apart step by step; over 30 Adam steps the loss stays within 5% of f32's at
-// every step (measured: well under that). A bf16 path with a wrong gradient
-// (scale, layout) leaves the f32 curve within a few steps.
+// apart step by step; the bound asked of 30 Adam steps is 5% of f32's loss at
+// every step. A bf16 path with a wrong gradient (scale, layout) would follow a
+// different curve from the first update on.
 constexpr double kLossRelativeTolerance = 0.05;
 
 TEST(Bf16Training, LossCurveFollowsF32) {
