@@ -24,6 +24,7 @@ nlohmann::json BenchResult::to_json() const {
                            {"forward_ms", l.forward_ms},
                            {"backward_ms", l.backward_ms}, {"gflops", l.gflops}});
   return {{"model", model},
+          {"precision", precision_name(precision)},
           {"params", params},
           {"batch", batch},
           {"height", height},
@@ -49,6 +50,8 @@ BenchResult run_benchmark(const std::string& model_name, Graph& graph, const Ben
   r.width = o.width;
   r.threads = thread_count();
   r.fused = o.fuse ? graph.fuse() : 0;
+  r.precision = o.precision;
+  use_precision(graph, o.precision);
   graph.init(o.seed);
   r.params = graph.parameter_count();
   r.gflops_per_image = graph.flops(o.height, o.width) / 1e9;
@@ -91,13 +94,15 @@ BenchResult run_benchmark(const std::string& model_name, Graph& graph, const Ben
   return r;
 }
 
-ConvPeak measure_conv_peak(int steps) {
+ConvPeak measure_conv_peak(int steps, Precision precision) {
   ConvPeak p;
   const int64_t n = 8, c = 256, h = 64, w = 64;
-  p.config = fmt::format("conv 3x3 {}->{} at {}x{}, batch {}", c, c, h, w, n);
+  p.config = fmt::format("conv 3x3 {}->{} at {}x{}, batch {}{}", c, c, h, w, n,
+                         precision == Precision::f32 ? "" : ", " + precision_name(precision));
   Graph g;
   g.add_input("input", {c, h, w});
   g.add("conv", create_layer("conv", {{"out", c}, {"kernel", 3}}), {"input"});
+  use_precision(g, precision);
   g.init(1);
   Tensor x = random_images(n, c, h, w, 3);
   const double gflop = g.flops(h, w) * static_cast<double>(n) / 1e9;

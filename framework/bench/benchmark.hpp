@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nn/graph.hpp"
+#include "nn/precision.hpp"
 
 namespace atrous::bench {
 
@@ -18,6 +19,7 @@ struct BenchOptions {
   bool profile = true;  // extra profiled steps for the per-layer table
   int64_t batch = 0, height = 0, width = 0, classes = 0;
   uint64_t seed = 1;
+  Precision precision = Precision::f32;  // the convolutions' compute format (nn/precision.hpp)
 };
 
 struct LayerTime {
@@ -27,6 +29,7 @@ struct LayerTime {
 
 struct BenchResult {
   std::string model;
+  Precision precision = Precision::f32;
   int64_t params = 0, batch = 0, height = 0, width = 0;
   int fused = 0, threads = 0;
   double gflops_per_image = 0;  // forward
@@ -44,7 +47,7 @@ struct ConvPeak {
   double forward_gflops_per_s = 0, train_gflops_per_s = 0;
 };
 // A single 3x3 conv 256->256 at 64x64, batch 8: forward and forward+backward.
-ConvPeak measure_conv_peak(int steps);
+ConvPeak measure_conv_peak(int steps, Precision precision = Precision::f32);
 
 // Runs bench/torch_reference.py with /usr/bin/python3; nullopt (with a reason) when it cannot.
 std::optional<nlohmann::json> run_torch_reference(const std::string& model, int threads, int warmup, int steps,

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "bench/benchmark.hpp"
@@ -36,6 +38,7 @@ struct BenchArgs {
   std::vector<std::string> overrides;
   bool no_fuse = false, torch = false, layers = false, no_peak = false;
   std::string format = "table";
+  std::vector<std::string> precisions{"f32"};  // --precision f32,bf16: one row per model and precision
   std::vector<int> ranks;   // --ranks: data-parallel scaling, one mpirun per entry
   bool rank_child = false;  // set on the command mpirun runs
 };
@@ -66,7 +69,8 @@ Graph load_bench_model(const std::string& name, const std::vector<std::string>& 
 void print_layers(const bench::BenchResult& r) {
   double total = 0;
   for (const auto& l : r.layers) total += l.forward_ms + l.backward_ms;
-  fmt::print("\n{} per layer (ms per training step; forward GFLOP for the batch):\n", r.model);
+  fmt::print("\n{} ({}) per layer (ms per training step; forward GFLOP for the batch):\n", r.model,
+             precision_name(r.precision));
   fmt::print("  {:<22} {:<15} {:>9} {:>9} {:>7} {:>8} {:>9}  {}\n", "layer", "type", "fwd ms", "bwd ms", "share",
              "GFLOP", "GFLOP/s", "implementation");
   for (const auto& l : r.layers) {
@@ -83,60 +87,81 @@ void run(BenchArgs& a) {
     a.models.clear();
     for (const auto& m : bench::reference_models()) a.models.push_back(m.name);
   }
-  std::optional<bench::ConvPeak> peak;
-  if (!a.no_peak) peak = bench::measure_conv_peak(std::max(3, a.options.steps));
+  std::vector<Precision> precisions;
+  for (const auto& p : a.precisions) precisions.push_back(parse_precision(p));
+  // One reference conv per precision, so that "of peak" compares like with like.
+  std::map<Precision, bench::ConvPeak> peaks;
+  if (!a.no_peak)
+    for (Precision p : precisions) peaks[p] = bench::measure_conv_peak(std::max(3, a.options.steps), p);
   nlohmann::json out = {{"threads", thread_count()},
                         {"isa", dnnl_isa_name()},
                         {"onednn", dnnl_version_string()},
                         {"models", nlohmann::json::array()}};
-  if (peak)
-    out["conv_peak"] = {{"config", peak->config},
-                        {"forward_gflops_per_s", peak->forward_gflops_per_s},
-                        {"train_gflops_per_s", peak->train_gflops_per_s}};
+  for (const auto& [p, peak] : peaks)
+    out[p == Precision::f32 ? "conv_peak" : "conv_peak_" + precision_name(p)] = {
+        {"config", peak.config},
+        {"forward_gflops_per_s", peak.forward_gflops_per_s},
+        {"train_gflops_per_s", peak.train_gflops_per_s}};
   std::vector<bench::BenchResult> results;
   for (const auto& name : a.models) {
-    bench::BenchOptions o = a.options;
-    o.fuse = !a.no_fuse;
     const bool is_file = is_model_file(name);
-    std::string label;
-    Graph g = load_bench_model(name, a.overrides, o, label);
-    fmt::print(stderr, "bench: {} ({}x{}x{}x{}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width);
-    results.push_back(bench::run_benchmark(label, g, o));
-    nlohmann::json j = results.back().to_json();
-    if (a.torch && is_file) {
-      j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
-    } else if (a.torch) {
-      std::string why;
-      auto t = bench::run_torch_reference(name, thread_count(), o.warmup, o.steps, &why);
-      if (t && t->contains("models") && !(*t)["models"].empty()) {
-        j["torch"] = (*t)["models"][0];
-        j["torch_version"] = (*t).value("torch_version", "");
-      } else {
-        j["torch_error"] = why.empty() ? "no result" : why;
+    // PyTorch runs once per model, in f32: every precision's row is compared with it.
+    nlohmann::json torch;
+    for (Precision p : precisions) {
+      bench::BenchOptions o = a.options;
+      o.fuse = !a.no_fuse;
+      o.precision = p;
+      std::string label;
+      Graph g = load_bench_model(name, a.overrides, o, label);
+      fmt::print(stderr, "bench: {} ({}x{}x{}x{}, {}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width,
+                 precision_name(p));
+      results.push_back(bench::run_benchmark(label, g, o));
+      nlohmann::json j = results.back().to_json();
+      if (a.torch && is_file) {
+        j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
+      } else if (a.torch) {
+        if (torch.is_null()) {
+          std::string why;
+          auto t = bench::run_torch_reference(name, thread_count(), o.warmup, o.steps, &why);
+          if (t && t->contains("models") && !(*t)["models"].empty())
+            torch = {{"torch", (*t)["models"][0]}, {"torch_version", (*t).value("torch_version", "")}};
+          else
+            torch = {{"torch_error", why.empty() ? "no result" : why}};
+        }
+        j.update(torch);
       }
+      out["models"].push_back(j);
     }
-    out["models"].push_back(j);
   }
   if (a.format == "json") {
     fmt::print("{}\n", out.dump(2));
     return;
   }
   fmt::print("atrous bench: oneDNN {} ({}), {} threads\n", dnnl_version_string(), dnnl_isa_name(), thread_count());
-  if (peak)
-    fmt::print("reference: {}: forward {:.1f} GFLOP/s, training {:.1f} GFLOP/s\n", peak->config,
-               peak->forward_gflops_per_s, peak->train_gflops_per_s);
-  fmt::print("\n{:<20} {:>10} {:>9} {:>12} {:>10} {:>10} {:>10} {:>8}", "model", "params", "GFLOP/img", "input",
+  for (const auto& [p, peak] : peaks)
+    fmt::print("reference: {}: forward {:.1f} GFLOP/s, training {:.1f} GFLOP/s\n", peak.config,
+               peak.forward_gflops_per_s, peak.train_gflops_per_s);
+  // A bf16 row says so after the model's name; f32 rows read as before.
+  const auto row_label = [](const nlohmann::json& j) {
+    const std::string p = j["precision"].get<std::string>();
+    return j["model"].get<std::string>() + (p == "f32" ? "" : " " + p);
+  };
+  size_t width = 20;
+  for (const auto& j : out["models"]) width = std::max(width, row_label(j).size());
+  fmt::print("\n{:<{}} {:>10} {:>9} {:>12} {:>10} {:>10} {:>10} {:>8}", "model", width, "params", "GFLOP/img", "input",
              "train im/s", "infer im/s", "train GF/s", "of peak");
   if (a.torch) fmt::print(" {:>11} {:>11} {:>7} {:>7}", "torch train", "torch infer", "train x", "infer x");
   fmt::print("\n");
   for (const auto& j : out["models"]) {
     const double gfs = j["train_gflops_per_s"];
-    fmt::print("{:<20} {:>10} {:>9.3f} {:>12} {:>10.2f} {:>10.2f} {:>10.1f} {:>8}",
-               j["model"].get<std::string>(), j["params"].get<int64_t>(), j["gflops_per_image"].get<double>(),
+    const auto peak = peaks.find(parse_precision(j["precision"].get<std::string>()));
+    fmt::print("{:<{}} {:>10} {:>9.3f} {:>12} {:>10.2f} {:>10.2f} {:>10.1f} {:>8}",
+               row_label(j), width, j["params"].get<int64_t>(), j["gflops_per_image"].get<double>(),
                fmt::format("{}x{}x{}", j["batch"].get<int64_t>(), j["height"].get<int64_t>(),
                            j["width"].get<int64_t>()),
                j["train_img_per_s"].get<double>(), j["infer_img_per_s"].get<double>(), gfs,
-               peak ? fmt::format("{:.0f}%", 100.0 * gfs / peak->train_gflops_per_s) : std::string("-"));
+               peak != peaks.end() ? fmt::format("{:.0f}%", 100.0 * gfs / peak->second.train_gflops_per_s)
+                                   : std::string("-"));
     if (j.contains("torch")) {
       const double tt = j["torch"]["train_img_per_s"], ti = j["torch"]["infer_img_per_s"];
       fmt::print(" {:>11.2f} {:>11.2f} {:>6.2f}x {:>6.2f}x", tt, ti, j["train_img_per_s"].get<double>() / tt,
@@ -147,7 +172,7 @@ void run(BenchArgs& a) {
     fmt::print("\n");
   }
   if (a.torch)
-    fmt::print("(train x / infer x: atrous images/s divided by PyTorch's, same models, threads and batch)\n");
+    fmt::print("(train x / infer x: atrous images/s divided by PyTorch's in f32, same models, threads and batch)\n");
   if (a.layers)
     for (const auto& r : results) print_layers(r);
 }
@@ -271,6 +296,10 @@ void add_bench_command(CLI::App& app) {
   sub->add_flag("--no-fuse", a.no_fuse, "Do not fuse ReLUs into convs and batch norms");
   sub->add_flag("--torch", a.torch, "Also run bench/torch_reference.py (PyTorch) on the same models");
   sub->add_flag("--layers", a.layers, "Print the per-layer forward/backward times");
+  sub->add_option("--precision", a.precisions,
+                  "Compute format(s) of the convolutions: f32 (default), bf16, or f32,bf16 for one row of each")
+      ->delimiter(',')
+      ->check(CLI::IsMember(precision_names()));
   sub->add_flag("--no-peak", a.no_peak, "Skip the single-conv reference measurement");
   sub->add_option("--format", a.format, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_option("--ranks", a.ranks,
@@ -290,6 +319,8 @@ void add_bench_command(CLI::App& app) {
         throw;
       }
     } else if (!a.ranks.empty()) {
+      if (a.precisions != std::vector<std::string>{"f32"})
+        throw Error("bench --ranks measures f32 only; drop --precision", Error::Kind::usage);
       run_ranks(a);
     } else {
       run(a);

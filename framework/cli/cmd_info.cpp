@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "core/context.hpp"
+#include "nn/precision.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous::cli {
@@ -14,6 +15,8 @@ void add_info_command(CLI::App& app) {
   sub->callback([] {
     fmt::print("atrous   {}\n", ATROUS_VERSION);
     fmt::print("oneDNN   {} (isa {})\n", dnnl_version_string(), dnnl_isa_name());
+    fmt::print("bf16     {}\n", cpu_has_bf16() ? "yes (train.precision: bf16, bench --precision bf16)"
+                                               : "no: this CPU (as oneDNN sees it) has no bf16 instructions");
     fmt::print("threads  {} of {} cores\n", thread_count(), core_count());
     std::string types;
     for (const auto& t : layer_types()) {

@@ -40,12 +40,19 @@ class ConvLikeKernel : public Kernel {
     dilates = w.dilates;
     pad_l = w.pad_l;
     pad_r = w.pad_r;
-    src_any = any_desc(x);
+    // In bf16 the primitives read bf16 (source, weights, output gradient) and write
+    // f32 (output, input gradient, weight and bias gradients): the tensors between
+    // layers and the parameters stay f32, converted here at the kernel's boundary.
+    const auto compute = L.precision() == Precision::bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+    src_any = md_t(x, compute, tag::any);
     dst_any = any_desc(y);
+    diff_src_any = any_desc(x);
+    diff_dst_any = md_t(y, compute, tag::any);
     bias_md = md_t({L.out_channels()}, memory::data_type::f32, tag::a);
     const int64_t o = L.out_channels(), i = L.in_channels(), g = L.groups();
     const memory::dims w_dims = g == 1 ? memory::dims{o, i, w.kh, w.kw} : memory::dims{g, o / g, i / g, w.kh, w.kw};
-    weights_any = md_t(w_dims, memory::data_type::f32, tag::any);
+    weights_any = md_t(w_dims, compute, tag::any);
+    diff_weights_any = md_t(w_dims, memory::data_type::f32, tag::any);
     weights_plain = md_t(w_dims, memory::data_type::f32, g == 1 ? P::plain_weights : P::plain_grouped_weights);
     primitive_attr attr;
     if (L.relu_fused()) {
@@ -105,7 +112,11 @@ class ConvLikeKernel : public Kernel {
     // Input gradient.
     if (grad_in[0]) {
       args_t args;
-      args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_d_pd.diff_dst_desc(), dd_d_buf, dd_d_reorder);
+      // Reuse the weights pass's converted output gradient when the layouts agree.
+      args[DNNL_ARG_DIFF_DST] = (!dd_w_buf.empty() && dd_w_buf.desc() == bwd_d_pd.diff_dst_desc() &&
+                                 diff_dst.get_desc() != bwd_d_pd.diff_dst_desc())
+                                    ? dd_w_buf.memory()
+                                    : as_layout(diff_dst, bwd_d_pd.diff_dst_desc(), dd_d_buf, dd_d_reorder);
       args[DNNL_ARG_WEIGHTS] = bwd_d_pd.weights_desc() == fwd_pd.weights_desc()
                                    ? fwd_weights.get(L.weight().value.data(), weights_plain, fwd_pd.weights_desc())
                                    : bwd_weights.get(L.weight().value.data(), weights_plain, bwd_d_pd.weights_desc());
@@ -122,13 +133,14 @@ class ConvLikeKernel : public Kernel {
   // kernel (inference, benchmarks) never pays for them.
   void ensure_backward() {
     if (bwd_ready) return;
-    auto bd = typename P::backward_data::desc(P::direct, src_any, weights_any, dst_any, strides, dilates, pad_l, pad_r);
+    auto bd = typename P::backward_data::desc(P::direct, diff_src_any, weights_any, diff_dst_any, strides, dilates,
+                                              pad_l, pad_r);
     bwd_d_pd = typename P::backward_data::primitive_desc(bd, cpu_engine(), fwd_pd);
     bwd_d = typename P::backward_data(bwd_d_pd);
-    auto bw = L.has_bias() ? typename P::backward_weights::desc(P::direct, src_any, weights_any, bias_md, dst_any,
-                                                                strides, dilates, pad_l, pad_r)
-                           : typename P::backward_weights::desc(P::direct, src_any, weights_any, dst_any, strides,
-                                                                dilates, pad_l, pad_r);
+    auto bw = L.has_bias() ? typename P::backward_weights::desc(P::direct, src_any, diff_weights_any, bias_md,
+                                                                diff_dst_any, strides, dilates, pad_l, pad_r)
+                           : typename P::backward_weights::desc(P::direct, src_any, diff_weights_any, diff_dst_any,
+                                                                strides, dilates, pad_l, pad_r);
     bwd_w_pd = typename P::backward_weights::primitive_desc(bw, cpu_engine(), fwd_pd);
     bwd_w = typename P::backward_weights(bwd_w_pd);
     if (L.relu_fused()) relu_bwd.init(fwd_pd.dst_desc(), L.relu_slope());
@@ -136,8 +148,8 @@ class ConvLikeKernel : public Kernel {
   }
 
   ConvLikeLayer& L;
-  md_t src_any, dst_any, bias_md;
-  md_t weights_any, weights_plain;  // the primitive's choice; the stored layout
+  md_t src_any, dst_any, diff_src_any, diff_dst_any, bias_md;
+  md_t weights_any, diff_weights_any, weights_plain;  // the primitive's choice; the stored layout
   memory::dims strides, dilates, pad_l, pad_r;
   typename P::forward::primitive_desc fwd_pd;
   typename P::forward fwd;

@@ -9,7 +9,16 @@
 namespace atrous {
 
 std::unique_ptr<Kernel> ConvLikeLayer::make_kernel(const std::vector<md_t>& inputs, bool) {
+  kernel_made_ = true;
   return make_conv_like_kernel(*this, inputs[0]);
+}
+
+void ConvLikeLayer::set_precision(Precision p) {
+  if (p == precision_) return;
+  if (kernel_made_)
+    throw Error(fmt::format("layer '{}': the precision must be set before the graph first runs", name()),
+                Error::Kind::usage);
+  precision_ = p;
 }
 
 int64_t checked_output_size(const CheckedInt& size, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {

@@ -11,6 +11,7 @@
 #include "core/checked_int.hpp"
 #include "nn/attrs.hpp"
 #include "nn/layer.hpp"
+#include "nn/precision.hpp"
 
 namespace atrous {
 
@@ -44,6 +45,10 @@ class ConvLikeLayer : public Layer {
   bool has_bias() const { return bias_ != nullptr; }
   bool relu_fused() const { return relu_; }
   float relu_slope() const { return relu_slope_; }
+  // The format the kernels compute in (nn/precision.hpp); set before the first kernel
+  // is made (a usage error after: cached kernels would silently keep the old one).
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
   Param& weight() { return *weight_; }
   Param* bias() { return bias_.get(); }
 
@@ -62,6 +67,8 @@ class ConvLikeLayer : public Layer {
   std::string init_;
   bool relu_ = false;
   float relu_slope_ = 0.f;
+  Precision precision_ = Precision::f32;
+  bool kernel_made_ = false;
   std::unique_ptr<Param> weight_, bias_;
 };
 

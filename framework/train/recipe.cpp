@@ -111,6 +111,7 @@ Recipe read_recipe(const ConfigDoc& doc, const std::string& pointer) {
   if (recipe.ranks > recipe.batch_size)
     r.fail("ranks", fmt::format("'{}' is {} but {} is {}: every rank needs at least one sample of each batch",
                                 r.key_name("ranks"), recipe.ranks, r.key_name("batch_size"), recipe.batch_size));
+  recipe.precision = parse_precision(r.get_choice("precision", "f32", precision_names()));
   r.finish();
   return recipe;
 }
@@ -155,6 +156,7 @@ nlohmann::json Recipe::resolved() const {
   if (data_parallel) j["data_parallel"] = true;
   if (sync_bn) j["sync_bn"] = true;
   if (ranks != 1) j["ranks"] = ranks;
+  if (precision != Precision::f32) j["precision"] = precision_name(precision);
   return j;
 }
 

@@ -20,6 +20,7 @@
 //   sync_bn: false            # data-parallel: batch-norm statistics over the global batch
 //   ranks: 1                  # > 1: data-parallel over exactly this many ranks; a sweep launches the run so
 //                             (mpirun/srun -n N; docs/cluster.md), `atrous train` checks the launcher gave them
+//   precision: f32            # or bf16: convolutions in bf16, parameters and loss in f32 (nn/precision.hpp)
 // The schedule's total steps are the run's (epochs × batches per epoch, or iterations).
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "nn/precision.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
@@ -92,6 +94,9 @@ struct Recipe {
   // The ranks this run trains over; > 1 implies data_parallel. Part of the run (and its id) when not 1, so
   // that a sweep knows how to launch it and runs over 2 and 4 ranks are distinct runs.
   int64_t ranks = 1;
+  // The convolutions' compute format; in resolved() only when not f32, so that the
+  // ids of f32 runs stay what they were.
+  Precision precision = Precision::f32;
 
   // Every key with its value, in the file's schema (read_recipe reads it back).
   nlohmann::json resolved() const;

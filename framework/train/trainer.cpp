@@ -177,6 +177,7 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
 
   Graph graph = build_graph(run.model);
   graph.fuse();
+  use_precision(graph, recipe.precision);  // refuses bf16 on a CPU without it
   if (ranks > 1 && recipe.sync_bn)
     set_sync_batchnorm(graph, [comm](std::span<double> sums) { comm->allreduce_sum(sums); });
   auto optimizer = make_optimizer(recipe.optimizer);
@@ -235,6 +236,9 @@ TrainResult train_run(const RunConfig& run, const TrainOptions& options, TrainOb
                                           recipe.sync_bn ? "synchronised" : "per-rank")
                             : "",
                   first_step > 0 ? fmt::format(", resumed at step {}", first_step) : ""));
+  if (recipe.precision != Precision::f32)
+    log(fmt::format("convolutions compute in {} (parameters, optimizer state and loss in f32)",
+                    precision_name(recipe.precision)));
   for (const auto& note : notes) log("note: " + note);
 
   TrainResult result;

@@ -15,8 +15,9 @@ struct CliOutcome {
   std::string out;  // stdout and stderr together
 };
 
-inline CliOutcome run_atrous(const std::string& args) {
-  const std::string cmd = std::string(ATROUS_BINARY) + " " + args + " 2>&1";
+// `env` is prepended as environment assignments (e.g. "ONEDNN_MAX_CPU_ISA=AVX2").
+inline CliOutcome run_atrous_env(const std::string& env, const std::string& args) {
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string(ATROUS_BINARY) + " " + args + " 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed: " + cmd};
@@ -25,5 +26,7 @@ inline CliOutcome run_atrous(const std::string& args) {
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+inline CliOutcome run_atrous(const std::string& args) { return run_atrous_env("", args); }
 
 }  // namespace atrous::testing

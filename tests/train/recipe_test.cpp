@@ -66,6 +66,21 @@ checkpoint: {every: 2, best_metric: val.boundary_f}
   EXPECT_EQ(read_recipe(again).resolved(), r.resolved());
 }
 
+TEST(Recipe, PrecisionIsF32OrBf16AndOnlyBf16IsWritten) {
+  EXPECT_EQ(error_of("precision: fp16\n").substr(0, 9), "r.yaml:1:");
+  EXPECT_NE(error_of("precision: fp16\n").find("bf16"), std::string::npos);
+  ConfigDoc doc = ConfigDoc::load_string("precision: bf16\n");
+  const Recipe r = read_recipe(doc);
+  EXPECT_EQ(r.precision, Precision::bf16);
+  EXPECT_EQ(r.resolved().at("precision"), "bf16");
+  ConfigDoc again;
+  again.root() = r.resolved();
+  EXPECT_EQ(read_recipe(again).precision, Precision::bf16);
+  // f32 (the default, given or not) leaves the resolved recipe, and so every run id, as before.
+  ConfigDoc f32 = ConfigDoc::load_string("precision: f32\n");
+  EXPECT_FALSE(read_recipe(f32).resolved().contains("precision"));
+}
+
 TEST(Recipe, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(error_of("epochs: 3\nbatch_size: 0\n"), "r.yaml:2:1: 'batch_size' expects an integer >= 1, got 0");
   EXPECT_EQ(error_of("epochs: 3\noptimizer:\n  type: rmsprop\n"),
