@@ -50,6 +50,8 @@ nlohmann::json BenchResult::to_json() const {
           {"infer_peak_rss_bytes", rss_json(infer_rss.peak)},
           {"infer_rss_base_bytes", rss_json(infer_rss.base)},
           {"rss_peak_reset", train_rss.reset && infer_rss.reset},
+          {"largest_activation_bytes", largest_activation_bytes},
+          {"parameter_bytes", parameter_bytes},
           {"train_planned_bytes", planned_json(train_planned_bytes)},
           {"infer_planned_bytes", planned_json(infer_planned_bytes)},
           {"planned_source", kPlannedMemorySource},
@@ -64,7 +66,7 @@ OptimizerConfig bench_optimizer_config() {
   return oc;
 }
 
-RssPeak measure_inference_memory(Graph& fresh, const BenchOptions& o) {
+InferenceMemory measure_inference_memory(Graph& fresh, const BenchOptions& o) {
   check(o.batch > 0 && o.height > 0 && o.width > 0, "bench: batch and input size must be positive");
   if (o.fuse) fresh.fuse();
   fresh.init(o.seed);
@@ -73,7 +75,13 @@ RssPeak measure_inference_memory(Graph& fresh, const BenchOptions& o) {
   meter.start();
   // The first pass builds the plan; the second shows that nothing grows per pass.
   for (int i = 0; i < 2; ++i) fresh.forward(images, false);
-  return meter.finish();
+  InferenceMemory m;
+  m.rss = meter.finish();
+  for (const auto& node : fresh.nodes())
+    m.largest_activation_bytes = std::max(
+        m.largest_activation_bytes, static_cast<int64_t>(fresh.value(node.name).physical_size() * sizeof(float)));
+  m.parameter_bytes = fresh.parameter_count(true) * static_cast<int64_t>(sizeof(float));
+  return m;
 }
 
 BenchResult run_benchmark(const std::string& model_name, Graph& graph, const BenchOptions& o) {

@@ -39,6 +39,8 @@ struct BenchResult {
   // Process peak RSS (core/peak_rss.hpp) while the timed training steps ran, and while
   // a fresh copy of the model ran inference (measure_inference_memory; set by the caller).
   RssPeak train_rss, infer_rss;
+  // What issue #15 bounds the inference peak by (2 x the largest activation + weights), from that copy.
+  int64_t largest_activation_bytes = 0, parameter_bytes = 0;
   // The graph's own figures (bench/planned_memory.hpp); nullopt where there is none.
   std::optional<double> train_planned_bytes, infer_planned_bytes;
   nlohmann::json to_json() const;
@@ -54,7 +56,12 @@ OptimizerConfig bench_optimizer_config();
 // initialised, two forward passes at the options' batch and size), so that the figure
 // holds no training buffers. Inference runs after training in run_benchmark, whose
 // training buffers stay allocated, so this is measured on a second copy of the model.
-RssPeak measure_inference_memory(Graph& fresh, const BenchOptions& options);
+struct InferenceMemory {
+  RssPeak rss;
+  int64_t largest_activation_bytes = 0;  // the largest layer output of the pass, as allocated
+  int64_t parameter_bytes = 0;           // every parameter and buffer as f32
+};
+InferenceMemory measure_inference_memory(Graph& fresh, const BenchOptions& options);
 
 struct ConvPeak {
   std::string config;

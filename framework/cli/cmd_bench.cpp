@@ -16,7 +16,6 @@
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
 #include "core/context.hpp"
-#include "core/peak_rss.hpp"
 #include "data/config_reader.hpp"  // kMaxImageSide
 #include "model/build.hpp"
 #include "model/load.hpp"
@@ -90,12 +89,20 @@ std::string mib(const nlohmann::json& bytes) {
 
 // Peak RSS beside the graph's planned bytes, and PyTorch's peaks when it ran.
 void print_memory(const nlohmann::json& models, bool torch) {
-  fmt::print("\n{:<20} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS", "train plan");
+  fmt::print("\n{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
+             "infer growth", "infer bound", "train plan");
   if (torch) fmt::print(" {:>12} {:>12} {:>8}", "torch train", "torch infer", "train x");
   fmt::print("\n");
   for (const auto& j : models) {
-    fmt::print("{:<20} {:>12} {:>12} {:>12}", j["model"].get<std::string>(), mib(j["train_peak_rss_bytes"]),
-               mib(j["infer_peak_rss_bytes"]), mib(j["train_planned_bytes"]));
+    const auto& infer_peak = j["infer_peak_rss_bytes"];
+    const auto& infer_base = j["infer_rss_base_bytes"];
+    fmt::print("{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", j["model"].get<std::string>(),
+               mib(j["train_peak_rss_bytes"]), mib(infer_peak),
+               mib(infer_peak.is_number() && infer_base.is_number()
+                       ? nlohmann::json(infer_peak.get<double>() - infer_base.get<double>())
+                       : nlohmann::json()),
+               mib(2 * j["largest_activation_bytes"].get<double>() + j["parameter_bytes"].get<double>()),
+               mib(j["train_planned_bytes"]));
     if (j.contains("torch")) {
       const auto& t = j["torch"];
       const nlohmann::json none;
@@ -108,7 +115,9 @@ void print_memory(const nlohmann::json& models, bool torch) {
     fmt::print("\n");
   }
   fmt::print("(process peak RSS (VmHWM, reset before each pass) while the timed training steps ran, and over two "
-             "inference passes of a fresh copy of the model; train plan: {}{})\n",
+             "inference passes of a fresh copy of the model; infer growth: that peak less what was resident before the "
+             "passes (the program, the copy's parameters); infer bound: 2 x its largest activation + its parameters, "
+             "the inference peak issue #15 asks for; train plan: {}{})\n",
              bench::kPlannedMemorySource, torch ? "; train x: atrous's training peak divided by PyTorch's" : "");
 }
 
@@ -135,17 +144,18 @@ void run(BenchArgs& a) {
     std::string label;
     Graph g = load_bench_model(name, a.overrides, o, label);
     fmt::print(stderr, "bench: {} ({}x{}x{}x{}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width);
-    RssPeak infer_rss;
+    bench::InferenceMemory infer;
     {
       // On a copy that has not trained: the timed graph keeps its training buffers.
       bench::BenchOptions copy_options = o;
       std::string copy_label;
       Graph copy = load_bench_model(name, a.overrides, copy_options, copy_label);
-      infer_rss = bench::measure_inference_memory(copy, o);
+      infer = bench::measure_inference_memory(copy, o);
     }
-    release_free_memory();
     results.push_back(bench::run_benchmark(label, g, o));
-    results.back().infer_rss = infer_rss;
+    results.back().infer_rss = infer.rss;
+    results.back().largest_activation_bytes = infer.largest_activation_bytes;
+    results.back().parameter_bytes = infer.parameter_bytes;
     nlohmann::json j = results.back().to_json();
     if (a.torch && is_file) {
       j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
