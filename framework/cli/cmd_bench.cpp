@@ -347,7 +347,13 @@ void run_memory(BenchArgs& a) {
     if (r.scenario == "single scale") single = &r;
   }
   const bool ratio = multi && single && multi->rss.peak > 0 && single->rss.peak > 0;
-  if (ratio) out["multiscale_over_single"] = static_cast<double>(multi->rss.peak) / static_cast<double>(single->rss.peak);
+  if (ratio) {
+    out["multiscale_over_single"] = static_cast<double>(multi->rss.peak) / static_cast<double>(single->rss.peak);
+    // The same without what each fresh graph found resident (the program, and what the earlier scenario left).
+    const double multi_growth = static_cast<double>(multi->rss.peak - multi->rss.base);
+    const double single_growth = static_cast<double>(single->rss.peak - single->rss.base);
+    if (single_growth > 0) out["multiscale_over_single_above_base"] = multi_growth / single_growth;
+  }
   if (a.format == "json") {
     fmt::print("{}\n", out.dump(2));
     return;
@@ -365,7 +371,10 @@ void run_memory(BenchArgs& a) {
                mib(r.planned_bytes ? nlohmann::json(*r.planned_bytes) : nullptr));
   }
   if (ratio)
-    fmt::print("\nmultiscale / single scale peak: {:.2f}\n", out["multiscale_over_single"].get<double>());
+    fmt::print("\nmultiscale / single scale: peak {:.2f}, peak above base {}\n", out["multiscale_over_single"].get<double>(),
+               out.contains("multiscale_over_single_above_base")
+                   ? fmt::format("{:.2f}", out["multiscale_over_single_above_base"].get<double>())
+                   : std::string("-"));
   fmt::print("(peak: process peak RSS (VmHWM) from just before the first step, each scenario on a fresh graph; base: "
              "resident then; plan: {} at the largest size)\n",
              bench::kPlannedMemorySource);
