@@ -303,6 +303,10 @@ void run_ranks(BenchArgs& a) {
 
 // `--memory multiscale|large|all`: peak RSS of the training configurations issue #15 names.
 void run_memory(BenchArgs& a) {
+  if (a.torch || a.layers)
+    throw Error("bench --memory measures atrous's training scenarios only: drop --torch and --layers (the PyTorch "
+                "peaks are in the memory table of `bench --torch`)",
+                Error::Kind::usage);
   if (a.models.size() > 1 || (a.models.size() == 1 && a.models[0] == "all"))
     throw Error("bench --memory measures one model: give --model NAME or FILE (default configs/models/dilated.yaml)",
                 Error::Kind::usage);

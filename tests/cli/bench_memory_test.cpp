@@ -59,6 +59,9 @@ TEST(BenchMemory, OptionsThatDoNotFitAreUsageErrors) {
   r = testing::run_atrous("bench --memory multiscale --height 16 --model dilated_segnet_w16 --threads 1");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("both --height and --width"), std::string::npos) << r.out;
+  r = testing::run_atrous("bench --memory large --torch --model dilated_segnet_w16 --threads 1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("drop --torch"), std::string::npos) << r.out;
   r = testing::run_atrous("bench --memory huge");
   EXPECT_EQ(r.code, 2) << r.out;
 }
