@@ -10,6 +10,9 @@ Inference step = model.eval() forward under torch.no_grad().
 GFLOPs are counted with forward hooks: conv / deconv multiply-adds x 2; bias, BN, ReLU, pooling and
 upsampling are not counted. Times are per step (time.perf_counter); images/s = batch / median step time, so one slow
 step caused by another process does not skew the figure (the mean-based figure is in the JSON as well).
+Peak memory is the process peak RSS (VmHWM of /proc/self/status), reset before each pass by writing 5 to
+/proc/self/clear_refs as atrous does (ru_maxrss cannot be reset): inference over two passes of the fresh model,
+before it trains; training over the timed training steps.
 """
 import argparse
 import json
@@ -155,6 +158,32 @@ def conv_stats(model, batch, h, w):
     return flops[0] / batch, backends
 
 
+def _status_bytes(key):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss():
+    """Resets VmHWM to the current RSS (Linux >= 4.0); returns (reset?, resident bytes now)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        reset = True
+    except OSError:
+        reset = False
+    return reset, _status_bytes("VmRSS")
+
+
+def peak_rss():
+    return _status_bytes("VmHWM")
+
+
 def timed(fn, warmup, steps):
     for _ in range(warmup):
         fn()
@@ -193,8 +222,17 @@ def bench_model(name, warmup, steps):
         with torch.no_grad():
             return model(x)
 
+    # Inference peak of the fresh model (no gradients or optimizer state yet), as atrous measures it.
+    model.eval()
+    infer_reset, infer_base = reset_peak_rss()
+    for _ in range(2):
+        infer_step()
+    infer_peak = peak_rss()
+
     model.train()
+    train_reset, train_base = reset_peak_rss()
     train_t = timed(train_step, warmup, steps)
+    train_peak = peak_rss()
     model.eval()
     infer_t = timed(infer_step, warmup, steps)
 
@@ -214,10 +252,19 @@ def bench_model(name, warmup, steps):
         "threads": torch.get_num_threads(),
         "torch_version": torch.__version__,
         "conv_backends": backends,
+        "train_peak_rss_bytes": train_peak,
+        "train_rss_base_bytes": train_base,
+        "infer_peak_rss_bytes": infer_peak,
+        "infer_rss_base_bytes": infer_base,
+        "rss_peak_reset": train_reset and infer_reset,
     }
 
 
 # ----------------------------------------------------------------------------- main
+
+def mib(nbytes):
+    return "-" if nbytes is None else f"{nbytes / 2**20:.0f}"
+
 
 def main():
     torch.set_num_threads(ARGS.threads)
@@ -237,13 +284,15 @@ def main():
           f"warmup {ARGS.warmup}  steps {ARGS.steps}")
     print("GFLOPs = 2 x conv/deconv multiply-adds per image (forward hooks, bias excluded)")
     hdr = (f"{'model':<20} {'params':>10} {'GFLOP/img':>10} {'batch':>5} {'HxW':>8} "
-           f"{'train img/s':>12} {'infer img/s':>12} {'train ms(med)':>14} {'infer ms(med)':>14}")
+           f"{'train img/s':>12} {'infer img/s':>12} {'train ms(med)':>14} {'infer ms(med)':>14} "
+           f"{'train MiB':>10} {'infer MiB':>10}")
     print(hdr)
     print("-" * len(hdr))
     for r in results:
         print(f"{r['model']:<20} {r['params']:>10} {r['gflops_per_image']:>10.3f} {r['batch']:>5} "
               f"{str(r['height']) + 'x' + str(r['width']):>8} {r['train_img_per_s']:>12.2f} "
-              f"{r['infer_img_per_s']:>12.2f} {r['train_step_ms_median']:>14.1f} {r['infer_step_ms_median']:>14.1f}")
+              f"{r['infer_img_per_s']:>12.2f} {r['train_step_ms_median']:>14.1f} {r['infer_step_ms_median']:>14.1f} "
+              f"{mib(r['train_peak_rss_bytes']):>10} {mib(r['infer_peak_rss_bytes']):>10}")
     for r in results:
         print(f"  {r['model']}: conv backends " + ", ".join(f"{k} x{v}" for k, v in sorted(r["conv_backends"].items())))
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bench/planned_memory.hpp"
 #include "bench/timing.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
@@ -16,6 +17,14 @@
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
 namespace atrous::bench {
+
+namespace {
+// Unknown figures are null in the JSON rather than 0.
+nlohmann::json rss_json(int64_t bytes) { return bytes > 0 ? nlohmann::json(bytes) : nlohmann::json(); }
+nlohmann::json planned_json(const std::optional<double>& bytes) {
+  return bytes ? nlohmann::json(*bytes) : nlohmann::json();
+}
+}  // namespace
 
 nlohmann::json BenchResult::to_json() const {
   nlohmann::json layers_json = nlohmann::json::array();
@@ -37,7 +46,43 @@ nlohmann::json BenchResult::to_json() const {
           {"train_img_per_s", train_img_per_s},
           {"infer_img_per_s", infer_img_per_s},
           {"train_gflops_per_s", train_gflops_per_s},
+          {"train_peak_rss_bytes", rss_json(train_rss.peak)},
+          {"train_rss_base_bytes", rss_json(train_rss.base)},
+          {"infer_peak_rss_bytes", rss_json(infer_rss.peak)},
+          {"infer_rss_base_bytes", rss_json(infer_rss.base)},
+          {"rss_peak_reset", train_rss.reset && infer_rss.reset},
+          {"largest_activation_bytes", largest_activation_bytes},
+          {"parameter_bytes", parameter_bytes},
+          {"train_planned_bytes", planned_json(train_planned_bytes)},
+          {"infer_planned_bytes", planned_json(infer_planned_bytes)},
+          {"planned_source", kPlannedMemorySource},
           {"layers", layers_json}};
+}
+
+OptimizerConfig bench_optimizer_config() {
+  OptimizerConfig oc;
+  oc.type = "sgd";
+  oc.momentum = 0.9;
+  oc.weight_decay = 1e-4;
+  return oc;
+}
+
+InferenceMemory measure_inference_memory(Graph& fresh, const BenchOptions& o) {
+  check(o.batch > 0 && o.height > 0 && o.width > 0, "bench: batch and input size must be positive");
+  if (o.fuse) fresh.fuse();
+  fresh.init(o.seed);
+  Tensor images = random_images(o.batch, fresh.shape(fresh.input_names()[0]).c, o.height, o.width, o.seed);
+  PeakRssMeter meter;
+  meter.start();
+  // The first pass builds the plan; the second shows that nothing grows per pass.
+  for (int i = 0; i < 2; ++i) fresh.forward(images, false);
+  InferenceMemory m;
+  m.rss = meter.finish();
+  for (const auto& node : fresh.nodes())
+    m.largest_activation_bytes = std::max(
+        m.largest_activation_bytes, static_cast<int64_t>(fresh.value(node.name).physical_size() * sizeof(float)));
+  m.parameter_bytes = fresh.parameter_count(true) * static_cast<int64_t>(sizeof(float));
+  return m;
 }
 
 BenchResult run_benchmark(const std::string& model_name, Graph& graph, const BenchOptions& o) {
@@ -59,16 +104,18 @@ BenchResult run_benchmark(const std::string& model_name, Graph& graph, const Ben
   const int64_t in_c = graph.shape(graph.input_names()[0]).c;
   const int64_t classes = graph.shape(graph.output_name()).c;
   Tensor images = random_images(o.batch, in_c, o.height, o.width, o.seed);
-  Rng rng(o.seed + 1);
-  std::vector<uint8_t> labels(static_cast<size_t>(o.batch * o.height * o.width));
-  for (auto& l : labels) l = static_cast<uint8_t>(rng.below(classes == 1 ? 2 : static_cast<uint64_t>(classes)));
+  const std::vector<uint8_t> labels = random_labels(o.batch, o.height, o.width, classes, o.seed + 1);
 
-  OptimizerConfig oc;
-  oc.type = "sgd";
-  oc.momentum = 0.9;
-  oc.weight_decay = 1e-4;
+  const OptimizerConfig oc = bench_optimizer_config();
   TrainStep step(graph, LossConfig{}, make_optimizer(oc));
+  r.train_planned_bytes = planned_training_bytes(graph, o.batch, o.height, o.width,
+                                                 static_cast<int64_t>(step.optimizer().buffer_names().size()));
+  r.infer_planned_bytes = planned_inference_bytes(graph, o.batch, o.height, o.width);
+  // The peak of the timed training steps: parameters, optimizer state and the training plan.
+  PeakRssMeter train_meter;
+  train_meter.start();
   auto train_ms = time_steps(o.warmup, o.steps, [&](int i) { step.run(images, labels, 0.01, i); });
+  r.train_rss = train_meter.finish();
   auto infer_ms = time_steps(o.warmup, o.steps, [&](int) { graph.forward(images, false); });
   r.train_step_ms = median(train_ms);
   r.infer_step_ms = median(infer_ms);

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "core/peak_rss.hpp"
 #include "nn/graph.hpp"
 #include "nn/precision.hpp"
+#include "train/optimizer.hpp"
 
 namespace atrous::bench {
 
@@ -37,10 +39,32 @@ struct BenchResult {
   double train_img_per_s = 0, infer_img_per_s = 0;
   double train_gflops_per_s = 0;  // 3x forward FLOPs (forward + backward data + backward weights)
   std::vector<LayerTime> layers;
+  // Process peak RSS (core/peak_rss.hpp) while the timed training steps ran, and while
+  // a fresh copy of the model ran inference (measure_inference_memory; set by the caller).
+  RssPeak train_rss, infer_rss;
+  // What issue #15 bounds the inference peak by (2 x the largest activation + weights), from that copy.
+  int64_t largest_activation_bytes = 0, parameter_bytes = 0;
+  // The graph's own figures (bench/planned_memory.hpp); nullopt where there is none.
+  std::optional<double> train_planned_bytes, infer_planned_bytes;
   nlohmann::json to_json() const;
 };
 
 BenchResult run_benchmark(const std::string& model_name, Graph& graph, const BenchOptions& options);
+
+// The optimizer every training benchmark steps with: SGD, momentum 0.9, weight decay 1e-4
+// (as bench/torch_reference.py).
+OptimizerConfig bench_optimizer_config();
+
+// The peak RSS of inference on a graph that has not run yet (fused as the options say,
+// initialised, two forward passes at the options' batch and size), so that the figure
+// holds no training buffers. Inference runs after training in run_benchmark, whose
+// training buffers stay allocated, so this is measured on a second copy of the model.
+struct InferenceMemory {
+  RssPeak rss;
+  int64_t largest_activation_bytes = 0;  // the largest layer output of the pass, as allocated
+  int64_t parameter_bytes = 0;           // every parameter and buffer as f32
+};
+InferenceMemory measure_inference_memory(Graph& fresh, const BenchOptions& options);
 
 struct ConvPeak {
   std::string config;

@@ -37,4 +37,12 @@ inline Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t
   return Tensor::from_plain({n, c, h, w}, v);
 }
 
+// Labels for n images of h × w: classes 0..classes-1, or 0/1 for a one-channel (binary) output.
+inline std::vector<uint8_t> random_labels(int64_t n, int64_t h, int64_t w, int64_t classes, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<uint8_t> labels(static_cast<size_t>(n * h * w));
+  for (auto& l : labels) l = static_cast<uint8_t>(rng.below(classes == 1 ? 2 : static_cast<uint64_t>(classes)));
+  return labels;
+}
+
 }  // namespace atrous::bench

@@ -12,6 +12,8 @@
 
 #include "bench/benchmark.hpp"
 #include "bench/data_parallel.hpp"
+#include "bench/memory_scenarios.hpp"
+#include "bench/planned_memory.hpp"
 #include "bench/reference_models.hpp"
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
@@ -41,6 +43,9 @@ struct BenchArgs {
   std::vector<std::string> precisions{"f32"};  // --precision f32,bf16: one row per model and precision
   std::vector<int> ranks;   // --ranks: data-parallel scaling, one mpirun per entry
   bool rank_child = false;  // set on the command mpirun runs
+  std::string memory;       // --memory: multiscale, large or all
+  std::string data;         // --data: the multiscale scenario's data config
+  bool steps_given = false;
 };
 
 // The model a benchmark runs (a reference model's name or a model file) and the batch
@@ -82,6 +87,44 @@ void print_layers(const bench::BenchResult& r) {
   }
 }
 
+std::string mib(const nlohmann::json& bytes) {
+  return bytes.is_number() ? fmt::format("{:.0f}", bytes.get<double>() / (1 << 20)) : std::string("-");
+}
+
+// Peak RSS beside the graph's planned bytes, and PyTorch's peaks when it ran.
+void print_memory(const nlohmann::json& models, bool torch) {
+  fmt::print("\n{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
+             "infer growth", "infer bound", "train plan");
+  if (torch) fmt::print(" {:>12} {:>12} {:>8}", "torch train", "torch infer", "train x");
+  fmt::print("\n");
+  for (const auto& j : models) {
+    const auto& infer_peak = j["infer_peak_rss_bytes"];
+    const auto& infer_base = j["infer_rss_base_bytes"];
+    fmt::print("{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", j["model"].get<std::string>(),
+               mib(j["train_peak_rss_bytes"]), mib(infer_peak),
+               mib(infer_peak.is_number() && infer_base.is_number()
+                       ? nlohmann::json(infer_peak.get<double>() - infer_base.get<double>())
+                       : nlohmann::json()),
+               mib(2 * j["largest_activation_bytes"].get<double>() + j["parameter_bytes"].get<double>()),
+               mib(j["train_planned_bytes"]));
+    if (j.contains("torch")) {
+      const auto& t = j["torch"];
+      const nlohmann::json none;
+      const auto& tt = t.contains("train_peak_rss_bytes") ? t["train_peak_rss_bytes"] : none;
+      fmt::print(" {:>12} {:>12} {:>8}", mib(tt), mib(t.contains("infer_peak_rss_bytes") ? t["infer_peak_rss_bytes"] : none),
+                 tt.is_number() && j["train_peak_rss_bytes"].is_number()
+                     ? fmt::format("{:.2f}x", j["train_peak_rss_bytes"].get<double>() / tt.get<double>())
+                     : std::string("-"));
+    }
+    fmt::print("\n");
+  }
+  fmt::print("(process peak RSS (VmHWM, reset before each pass) while the timed training steps ran, and over two "
+             "inference passes of a fresh copy of the model; infer growth: that peak less what was resident before the "
+             "passes (the program, the copy's parameters); infer bound: 2 x its largest activation + its parameters, "
+             "the inference peak issue #15 asks for; train plan: {}{})\n",
+             bench::kPlannedMemorySource, torch ? "; train x: atrous's training peak divided by PyTorch's" : "");
+}
+
 void run(BenchArgs& a) {
   if (a.models.empty() || (a.models.size() == 1 && a.models[0] == "all")) {
     a.models.clear();
@@ -115,7 +158,18 @@ void run(BenchArgs& a) {
       Graph g = load_bench_model(name, a.overrides, o, label);
       fmt::print(stderr, "bench: {} ({}x{}x{}x{}, {}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width,
                  precision_name(p));
+      bench::InferenceMemory infer;
+      {
+        // On a copy that has not trained: the timed graph keeps its training buffers.
+        bench::BenchOptions copy_options = o;
+        std::string copy_label;
+        Graph copy = load_bench_model(name, a.overrides, copy_options, copy_label);
+        infer = bench::measure_inference_memory(copy, o);
+      }
       results.push_back(bench::run_benchmark(label, g, o));
+      results.back().infer_rss = infer.rss;
+      results.back().largest_activation_bytes = infer.largest_activation_bytes;
+      results.back().parameter_bytes = infer.parameter_bytes;
       nlohmann::json j = results.back().to_json();
       if (a.torch && is_file) {
         j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
@@ -173,6 +227,7 @@ void run(BenchArgs& a) {
   }
   if (a.torch)
     fmt::print("(train x / infer x: atrous images/s divided by PyTorch's in f32, same models, threads and batch)\n");
+  print_memory(out["models"], a.torch);
   if (a.layers)
     for (const auto& r : results) print_layers(r);
 }
@@ -271,6 +326,89 @@ void run_ranks(BenchArgs& a) {
              "this machine and its memory bandwidth; other processes running at the same time lower the figures)\n");
 }
 
+// `--memory multiscale|large|all`: peak RSS of the training configurations issue #15 names.
+void run_memory(BenchArgs& a) {
+  if (a.torch || a.layers)
+    throw Error("bench --memory measures atrous's training scenarios only: drop --torch and --layers (the PyTorch "
+                "peaks are in the memory table of `bench --torch`)",
+                Error::Kind::usage);
+  if (a.models.size() > 1 || (a.models.size() == 1 && a.models[0] == "all"))
+    throw Error("bench --memory measures one model: give --model NAME or FILE (default configs/models/dilated.yaml)",
+                Error::Kind::usage);
+  const std::string model = a.models.empty() ? bench::default_memory_model() : a.models[0];
+  bench::MemoryScenarioOptions so;
+  so.batch = a.options.batch > 0 ? a.options.batch : 8;
+  so.steps = a.steps_given ? a.options.steps : 2;
+  so.fuse = !a.no_fuse;
+  so.seed = a.options.seed;
+  std::string label = model;
+  const auto make_graph = [&] {
+    bench::BenchOptions o = a.options;
+    return load_bench_model(model, a.overrides, o, label);
+  };
+  make_graph();  // the label, and a model error before anything is measured
+  std::vector<bench::MemoryScenarioResult> results;
+  if (a.memory == "multiscale" || a.memory == "all") {
+    const std::string data = a.data.empty() ? bench::default_multiscale_data() : a.data;
+    std::optional<std::pair<int64_t, int64_t>> base;
+    if (a.options.height > 0 || a.options.width > 0) {
+      if (a.options.height == 0 || a.options.width == 0)
+        throw Error("bench --memory multiscale: give both --height and --width (the size the scales multiply)",
+                    Error::Kind::usage);
+      base = std::make_pair(a.options.height, a.options.width);
+    }
+    const auto sizes = bench::multiscale_sizes(data, base);
+    fmt::print(stderr, "bench --memory multiscale: {} at batch {}, {} sizes from {} ...\n", label, so.batch,
+               sizes.size(), data);
+    for (auto& r : bench::measure_multiscale_memory(make_graph, label, sizes, so)) results.push_back(std::move(r));
+  }
+  if (a.memory == "large" || a.memory == "all") {
+    const int64_t h = a.options.height > 0 ? a.options.height : 512, w = a.options.width > 0 ? a.options.width : 512;
+    fmt::print(stderr, "bench --memory large: {} at batch {}, {}x{} ...\n", label, so.batch, h, w);
+    results.push_back(bench::measure_training_memory(make_graph, label, h, w, so));
+  }
+  nlohmann::json out = {{"threads", thread_count()}, {"scenarios", nlohmann::json::array()}};
+  for (const auto& r : results) out["scenarios"].push_back(r.to_json());
+  const bench::MemoryScenarioResult* multi = nullptr;
+  const bench::MemoryScenarioResult* single = nullptr;
+  for (const auto& r : results) {
+    if (r.scenario == "multiscale") multi = &r;
+    if (r.scenario == "single scale") single = &r;
+  }
+  const bool ratio = multi && single && multi->rss.peak > 0 && single->rss.peak > 0;
+  if (ratio) {
+    out["multiscale_over_single"] = static_cast<double>(multi->rss.peak) / static_cast<double>(single->rss.peak);
+    // The same without what each fresh graph found resident (the program, and what the earlier scenario left).
+    const double multi_growth = static_cast<double>(multi->rss.peak - multi->rss.base);
+    const double single_growth = static_cast<double>(single->rss.peak - single->rss.base);
+    if (single_growth > 0) out["multiscale_over_single_above_base"] = multi_growth / single_growth;
+  }
+  if (a.format == "json") {
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  fmt::print("atrous bench --memory: {} threads, {} training step(s) per size, SGD with momentum\n\n", thread_count(),
+             so.steps);
+  fmt::print("{:<13} {:<16} {:<40} {:>10} {:>10} {:>10}\n", "scenario", "model", "input", "peak MiB", "base MiB",
+             "plan MiB");
+  for (const auto& r : results) {
+    std::string sizes;
+    for (const auto& [h, w] : r.sizes) sizes += fmt::format("{}{}x{}", sizes.empty() ? "" : ",", h, w);
+    fmt::print("{:<13} {:<16} {:<40} {:>10} {:>10} {:>10}\n", r.scenario, r.model,
+               fmt::format("batch {} at {}", r.batch, sizes), mib(r.rss.peak > 0 ? nlohmann::json(r.rss.peak) : nullptr),
+               mib(r.rss.base > 0 ? nlohmann::json(r.rss.base) : nullptr),
+               mib(r.planned_bytes ? nlohmann::json(*r.planned_bytes) : nullptr));
+  }
+  if (ratio)
+    fmt::print("\nmultiscale / single scale: peak {:.2f}, peak above base {}\n", out["multiscale_over_single"].get<double>(),
+               out.contains("multiscale_over_single_above_base")
+                   ? fmt::format("{:.2f}", out["multiscale_over_single_above_base"].get<double>())
+                   : std::string("-"));
+  fmt::print("(peak: process peak RSS (VmHWM) from just before the first step, each scenario on a fresh graph; base: "
+             "resident then; plan: {} at the largest size)\n",
+             bench::kPlannedMemorySource);
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -285,7 +423,7 @@ void add_bench_command(CLI::App& app) {
   add_threads_option(*sub, a.threads);
   // Bounded so that a typo is a usage error rather than an hour-long run or a failed allocation.
   sub->add_option("--warmup", a.options.warmup, "Untimed steps first, 0 to 1000 (default 3)")->check(int_range(0, 1000));
-  sub->add_option("--steps", a.options.steps, "Timed steps, 1 to 10000 (default 10); the median is reported")
+  CLI::Option* steps_option = sub->add_option("--steps", a.options.steps, "Timed steps, 1 to 10000 (default 10); the median is reported")
       ->check(int_range(1, 10000));
   sub->add_option("--batch", a.options.batch, "Override the model's batch size, 1 to 1024")
       ->check(int_range(1, 1024));
@@ -307,8 +445,17 @@ void add_bench_command(CLI::App& app) {
                   "cores divided among the ranks, the global batch fixed; reports efficiency and allreduce cost")
       ->delimiter(',')
       ->check(CLI::Range(1, 256));
+  sub->add_option("--memory", a.memory,
+                  "Peak memory of training scenarios instead of timing: multiscale (the --data config's scales "
+                  "through one graph against its largest scale alone), large (512x512 batch 8 unless --height, "
+                  "--width, --batch say otherwise) or all; --model (default configs/models/dilated.yaml), "
+                  "--steps per size (default 2)")
+      ->check(CLI::IsMember({"multiscale", "large", "all"}));
+  sub->add_option("--data", a.data, "Data config whose augment.scales --memory multiscale uses "
+                                    "(default configs/data/shapes_multiscale.yaml)")
+      ->check(CLI::ExistingFile);
   sub->add_flag("--rank-child", a.rank_child, "(internal) one rank of --ranks")->group("");
-  sub->callback([] {
+  sub->callback([steps_option] {
     if (a.rank_child) {
       // An error on one rank ends the others too instead of leaving them in a collective.
       try {
@@ -322,6 +469,9 @@ void add_bench_command(CLI::App& app) {
       if (a.precisions != std::vector<std::string>{"f32"})
         throw Error("bench --ranks measures f32 only; drop --precision", Error::Kind::usage);
       run_ranks(a);
+    } else if (!a.memory.empty()) {
+      a.steps_given = steps_option->count() > 0;
+      run_memory(a);
     } else {
       run(a);
     }
