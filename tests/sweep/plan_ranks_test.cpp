@@ -65,7 +65,7 @@ TEST(SweepPlanRanks, ErrorsAreLocatedAtTheKey) {
   if (Collective::built_with_mpi()) {
     EXPECT_EQ(no_mpi, "(no error)");
   } else {
-    EXPECT_TRUE(testing::contains(no_mpi, "e.yaml:9:8: run 'two seed=0' asks for 2 ranks (train.ranks) but this "
+    EXPECT_TRUE(testing::contains(no_mpi, "e.yaml:9:9: run 'two seed=0' asks for 2 ranks (train.ranks) but this "
                                           "atrous was built without MPI"))
         << no_mpi;
   }
