@@ -155,7 +155,10 @@ TEST(SlowSweepRanksMpi, ATwoRankRunKilledWithItsSweepResumes) {
 TEST(SlowSweepRanksMpi, AStoppedSweepCheckpointsItsTwoRankRunWhichResumes) {
   if (const std::string why = missing_mpi(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir("sweep_ranks_stop");
-  const std::string db = dir / "atrous.db", spec = write_spec(dir, 30);
+  // Long enough that the run cannot finish before the stop reaches both ranks: with 30 epochs a fresh,
+  // idle machine finished the run before the SIGINT took effect (fresh-root); the resumed sweep then runs the rest.
+  constexpr int kEpochs = 600;
+  const std::string db = dir / "atrous.db", spec = write_spec(dir, kEpochs);
   // SIGINT to the sweep once an epoch is logged: mpirun passes the sweep's SIGTERM on to both ranks, which
   // finish their step together, checkpoint, and rank 0 records the run interrupted.
   const ProgramResult stopped = run_program(
@@ -177,7 +180,7 @@ TEST(SlowSweepRanksMpi, AStoppedSweepCheckpointsItsTwoRankRunWhichResumes) {
   ASSERT_EQ(r.code, 0) << r.out;
   store::Store s = store::Store::open_read_only(db);
   EXPECT_EQ(s.find_run(id)->status, store::RunStatus::done);
-  EXPECT_EQ(s.metrics(id, "train.loss").size(), 30u);
+  EXPECT_EQ(s.metrics(id, "train.loss").size(), static_cast<size_t>(kEpochs));
   EXPECT_NE(read_file(dir / ("runs/" + id + "/train.log")).find("resumed at step"), std::string::npos);
 }
 
