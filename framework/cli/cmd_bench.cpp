@@ -91,16 +91,22 @@ std::string mib(const nlohmann::json& bytes) {
   return bytes.is_number() ? fmt::format("{:.0f}", bytes.get<double>() / (1 << 20)) : std::string("-");
 }
 
+// A bf16 row says so after the model's name; f32 rows read as before (both tables).
+std::string row_label(const nlohmann::json& j) {
+  const std::string p = j.value("precision", "f32");
+  return j["model"].get<std::string>() + (p == "f32" ? "" : " " + p);
+}
+
 // Peak RSS beside the graph's planned bytes, and PyTorch's peaks when it ran.
 void print_memory(const nlohmann::json& models, bool torch) {
-  fmt::print("\n{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
+  fmt::print("\n{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
              "infer growth", "infer bound", "train plan");
   if (torch) fmt::print(" {:>12} {:>12} {:>8}", "torch train", "torch infer", "train x");
   fmt::print("\n");
   for (const auto& j : models) {
     const auto& infer_peak = j["infer_peak_rss_bytes"];
     const auto& infer_base = j["infer_rss_base_bytes"];
-    fmt::print("{:<20} {:>12} {:>12} {:>12} {:>12} {:>12}", j["model"].get<std::string>(),
+    fmt::print("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", row_label(j),
                mib(j["train_peak_rss_bytes"]), mib(infer_peak),
                mib(infer_peak.is_number() && infer_base.is_number()
                        ? nlohmann::json(infer_peak.get<double>() - infer_base.get<double>())
@@ -195,11 +201,6 @@ void run(BenchArgs& a) {
   for (const auto& [p, peak] : peaks)
     fmt::print("reference: {}: forward {:.1f} GFLOP/s, training {:.1f} GFLOP/s\n", peak.config,
                peak.forward_gflops_per_s, peak.train_gflops_per_s);
-  // A bf16 row says so after the model's name; f32 rows read as before.
-  const auto row_label = [](const nlohmann::json& j) {
-    const std::string p = j["precision"].get<std::string>();
-    return j["model"].get<std::string>() + (p == "f32" ? "" : " " + p);
-  };
   size_t width = 20;
   for (const auto& j : out["models"]) width = std::max(width, row_label(j).size());
   fmt::print("\n{:<{}} {:>10} {:>9} {:>12} {:>10} {:>10} {:>10} {:>8}", "model", width, "params", "GFLOP/img", "input",
