@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "../data/data_test_support.hpp"
+#include "recipe_test_support.hpp"
 #include "support/cli.hpp"
 #include "train/recipe.hpp"
 
@@ -13,19 +14,7 @@ namespace {
 
 using testing::TempDir;
 
-std::string error_of(const std::string& yaml) {
-  TempDir dir("recipe_ranks");
-  std::ofstream(dir / "r.yaml") << yaml;
-  try {
-    load_recipe_file(dir / "r.yaml");
-  } catch (const Error& e) {
-    EXPECT_EQ(e.exit_code(), 2) << e.what();
-    const std::string msg = e.what();
-    const auto at = msg.find("r.yaml");
-    return at == std::string::npos ? msg : msg.substr(at);
-  }
-  return "(no error)";
-}
+using testing::recipe_error_of;
 
 TEST(RecipeRanks, OneRankIsTheDefaultAndLeavesTheResolvedRunAsItWas) {
   const Recipe r = read_recipe(ConfigDoc::load_string("{}"));
@@ -43,10 +32,10 @@ TEST(RecipeRanks, SeveralRanksAreAPartOfTheRun) {
 }
 
 TEST(RecipeRanks, ErrorsSayWhereAndWhat) {
-  EXPECT_EQ(error_of("batch_size: 4\nranks: 0\n"), "r.yaml:2:1: 'ranks' expects an integer in [1, 4096], got 0");
-  EXPECT_EQ(error_of("batch_size: 2\nranks: 3\n"),
+  EXPECT_EQ(recipe_error_of("batch_size: 4\nranks: 0\n"), "r.yaml:2:1: 'ranks' expects an integer in [1, 4096], got 0");
+  EXPECT_EQ(recipe_error_of("batch_size: 2\nranks: 3\n"),
             "r.yaml:2:1: 'ranks' is 3 but batch_size is 2: every rank needs at least one sample of each batch");
-  EXPECT_NE(error_of("ranks: two\n").find("r.yaml:1:1: 'ranks'"), std::string::npos) << error_of("ranks: two\n");
+  EXPECT_NE(recipe_error_of("ranks: two\n").find("r.yaml:1:1: 'ranks'"), std::string::npos) << recipe_error_of("ranks: two\n");
 }
 
 TEST(RecipeRanks, TrainingRefusesAnotherNumberOfRanksThanTheRecipeNames) {

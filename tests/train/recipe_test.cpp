@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "../data/data_test_support.hpp"
+#include "recipe_test_support.hpp"
 #include "train/recipe.hpp"
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR
 
@@ -13,19 +14,7 @@ namespace {
 
 using testing::TempDir;
 
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  TempDir dir("recipe");
-  std::ofstream(dir / "r.yaml") << yaml;
-  try {
-    load_recipe_file(dir / "r.yaml", overrides);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.exit_code(), 2) << e.what();
-    const std::string msg = e.what();
-    const auto at = msg.find("r.yaml");
-    return at == std::string::npos ? msg : msg.substr(at);
-  }
-  return "(no error)";
-}
+using testing::recipe_error_of;
 
 TEST(Recipe, DefaultsEverywhere) {
   ConfigDoc doc = ConfigDoc::load_string("{}");
@@ -67,8 +56,8 @@ checkpoint: {every: 2, best_metric: val.boundary_f}
 }
 
 TEST(Recipe, PrecisionIsF32OrBf16AndOnlyBf16IsWritten) {
-  EXPECT_EQ(error_of("precision: fp16\n").substr(0, 9), "r.yaml:1:");
-  EXPECT_NE(error_of("precision: fp16\n").find("bf16"), std::string::npos);
+  EXPECT_EQ(recipe_error_of("precision: fp16\n").substr(0, 9), "r.yaml:1:");
+  EXPECT_NE(recipe_error_of("precision: fp16\n").find("bf16"), std::string::npos);
   ConfigDoc doc = ConfigDoc::load_string("precision: bf16\n");
   const Recipe r = read_recipe(doc);
   EXPECT_EQ(r.precision, Precision::bf16);
@@ -82,24 +71,24 @@ TEST(Recipe, PrecisionIsF32OrBf16AndOnlyBf16IsWritten) {
 }
 
 TEST(Recipe, ErrorsSayWhereAndWhat) {
-  EXPECT_EQ(error_of("epochs: 3\nbatch_size: 0\n"), "r.yaml:2:1: 'batch_size' expects an integer >= 1, got 0");
-  EXPECT_EQ(error_of("epochs: 3\noptimizer:\n  type: rmsprop\n"),
+  EXPECT_EQ(recipe_error_of("epochs: 3\nbatch_size: 0\n"), "r.yaml:2:1: 'batch_size' expects an integer >= 1, got 0");
+  EXPECT_EQ(recipe_error_of("epochs: 3\noptimizer:\n  type: rmsprop\n"),
             "r.yaml:3:3: 'optimizer.type' expects one of sgd, adam, adamw, got \"rmsprop\"");
-  EXPECT_NE(error_of("epochs: 3\niterations: 5\n").find("r.yaml:2:"), std::string::npos);
-  EXPECT_NE(error_of("optimizer: {lr: 0.1, moment: 0.9}\n").find("r.yaml:1:"), std::string::npos);
-  EXPECT_NE(error_of("loss: {class_weights: inverse}\n").find("inverse_frequency"), std::string::npos);
-  EXPECT_NE(error_of("schedule: {type: step}\n").find("step_size or milestones"), std::string::npos);
+  EXPECT_NE(recipe_error_of("epochs: 3\niterations: 5\n").find("r.yaml:2:"), std::string::npos);
+  EXPECT_NE(recipe_error_of("optimizer: {lr: 0.1, moment: 0.9}\n").find("r.yaml:1:"), std::string::npos);
+  EXPECT_NE(recipe_error_of("loss: {class_weights: inverse}\n").find("inverse_frequency"), std::string::npos);
+  EXPECT_NE(recipe_error_of("schedule: {type: step}\n").find("step_size or milestones"), std::string::npos);
   // A typo in an override is rejected too.
-  EXPECT_NE(error_of("epochs: 3\n", {"optimizer.lrr=0.1"}), "(no error)");
-  EXPECT_EQ(error_of("epochs: 3\n", {"optimizer.lr=0.1"}), "(no error)");
+  EXPECT_NE(recipe_error_of("epochs: 3\n", {"optimizer.lrr=0.1"}), "(no error)");
+  EXPECT_EQ(recipe_error_of("epochs: 3\n", {"optimizer.lr=0.1"}), "(no error)");
 }
 
 // The choices are the metric catalogue's selects_checkpoint entries (eval/metric_catalogue.hpp).
 TEST(Recipe, BestMetricIsOneOfTheCatalogues) {
-  EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.fwiou}\n"),
+  EXPECT_EQ(recipe_error_of("epochs: 3\ncheckpoint: {best_metric: val.fwiou}\n"),
             "r.yaml:2:14: 'checkpoint.best_metric' expects one of val.miou, val.pixel_acc, val.mean_acc, val.dice, "
             "val.boundary_f, val.bits_per_sample, got \"val.fwiou\"");
-  EXPECT_EQ(error_of("epochs: 3\ncheckpoint: {best_metric: val.dice}\n"), "(no error)");
+  EXPECT_EQ(recipe_error_of("epochs: 3\ncheckpoint: {best_metric: val.dice}\n"), "(no error)");
 }
 
 TEST(Recipe, ShippedRecipesLoad) {
