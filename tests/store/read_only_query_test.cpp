@@ -122,7 +122,8 @@ TEST_F(ReadOnlyQuery, WorkIsBounded) {
   const auto start = std::chrono::steady_clock::now();
   e = store_error([&] { read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small); });
   EXPECT_TRUE(contains(e, "atrous query stopped after 0.3 s")) << e;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // The limit is itself a time: checked loosely, since a loaded or sanitized build is slow.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   try {
     read_only_query(path_, endless + "SELECT COUNT(*) FROM c", small);
   } catch (const Error& err) {
