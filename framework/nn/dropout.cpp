@@ -56,7 +56,7 @@ class DropoutKernel : public Kernel {
     const dnnl::memory src = as_layout(*in[0], md_, src_buf_, src_reorder_);
     const auto* x = static_cast<const float*>(src.get_data_handle());
     if (!active_) {
-      std::memcpy(out.data(), x, md_.get_size());
+      if (out.data() != x) std::memcpy(out.data(), x, md_.get_size());  // in place: nothing to do
       return;
     }
     // The multipliers (0 or 1/(1-p)) are kept for backward: the step may change

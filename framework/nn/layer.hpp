@@ -90,6 +90,17 @@ class Layer {
   virtual double flops(const std::vector<Dims>&) const { return 0.0; }
   // False for inputs that only provide a shape (e.g. resize's `like`).
   virtual bool input_needs_grad(size_t) const { return true; }
+  // What the kernel's backward reads besides the output gradient, for the
+  // graph's memory plan: a value nobody's backward reads is freed after its last
+  // forward reader. The defaults say "everything" (always safe); a layer whose
+  // backward keeps what it needs itself (dropout's multipliers) or needs nothing
+  // (add, concat) says so, and its inputs' memory is reused sooner.
+  virtual bool backward_reads_input(size_t) const { return true; }
+  virtual bool backward_reads_output() const { return true; }
+  // Whether forward may write its output over input 0's buffer when nothing else
+  // reads that input afterwards (and the layouts agree): ReLU, add, dropout in
+  // evaluation. The kernel must then work with in[0] and out sharing memory.
+  virtual bool runs_in_place(bool /*training*/) const { return false; }
   // Merges a following ReLU/leaky ReLU into this layer when oneDNN can fuse it.
   virtual bool fuse_relu(float /*negative_slope*/) { return false; }
   // True for ReLU-like layers a producer may absorb; sets the negative slope.
