@@ -91,7 +91,15 @@ void Graph::add(const std::string& name, std::unique_ptr<Layer> layer, const std
   output_ = nodes_.back().output;
 }
 
-void Graph::set_output(const std::string& name) { output_ = tensor_id(name, "output"); }
+// A plan's lifetimes end at the output it was made for: another output needs new plans.
+void Graph::set_output(const std::string& name) {
+  const int id = tensor_id(name, "output");
+  if (id == output_) return;
+  output_ = id;
+  plans_.clear();
+  current_ = backward_plan_ = nullptr;
+  values_ready_ = false;
+}
 
 const std::string& Graph::output_name() const {
   check(output_ >= 0, "the graph has no layers");
@@ -423,7 +431,10 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
   plan.input_grads.resize(input_ids_.size());
   reserve_arena(arena);
   plans_.push_front(std::move(plan));
-  if (plans_.size() > kMaxPlans) plans_.pop_back();
+  if (plans_.size() > kMaxPlans) {
+    if (backward_plan_ == &plans_.back()) backward_plan_ = nullptr;
+    plans_.pop_back();
+  }
   return plans_.front();
 }
 
@@ -476,6 +487,7 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
     run_forward(again, current_inputs_);
   }
   Plan& plan = *current_;
+  backward_plan_ = &plan;
   values_ready_ = false;
   const int variant = input_grads ? 1 : 0;
   bind_buffers(plan, variant);
@@ -564,8 +576,9 @@ const Tensor& Graph::gradient(const std::string& name) const {
   const int id = tensor_id(name, "");
   const int input = input_index(id);
   check(input >= 0, "tensor '{}' keeps no gradient after backward(): only the graph's inputs do", name);
-  check(current_ && !current_->input_grads[static_cast<size_t>(input)].empty(), "tensor '{}' has no gradient", name);
-  return current_->input_grads[static_cast<size_t>(input)];
+  check(backward_plan_ && !backward_plan_->input_grads[static_cast<size_t>(input)].empty(),
+        "tensor '{}' has no gradient", name);
+  return backward_plan_->input_grads[static_cast<size_t>(input)];
 }
 
 Graph::PlannedMemory Graph::planned_memory() const {

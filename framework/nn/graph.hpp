@@ -212,6 +212,9 @@ class Graph {
 
   std::list<Plan> plans_;  // most recently used first
   Plan* current_ = nullptr;
+  // The plan of the last backward(): its input gradients stay readable through
+  // later forwards (a gradient check runs more forwards before reading them).
+  Plan* backward_plan_ = nullptr;
   std::map<std::string, const Tensor*> current_inputs_;  // of the last forward(), for a repeat
   bool values_ready_ = false;  // the current pass's values are intact (no backward has run since)
   int position_ = -1;          // the last step run in the current pass
