@@ -487,7 +487,8 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
     run_forward(again, current_inputs_);
   }
   Plan& plan = *current_;
-  backward_plan_ = &plan;
+  // Only this backward's input gradients may be read afterwards (not an older one's).
+  backward_plan_ = input_grads ? &plan : nullptr;
   values_ready_ = false;
   const int variant = input_grads ? 1 : 0;
   bind_buffers(plan, variant);
@@ -577,7 +578,7 @@ const Tensor& Graph::gradient(const std::string& name) const {
   const int input = input_index(id);
   check(input >= 0, "tensor '{}' keeps no gradient after backward(): only the graph's inputs do", name);
   check(backward_plan_ && !backward_plan_->input_grads[static_cast<size_t>(input)].empty(),
-        "tensor '{}' has no gradient", name);
+        "tensor '{}' has no gradient: the last backward() did not ask for input gradients", name);
   return backward_plan_->input_grads[static_cast<size_t>(input)];
 }
 

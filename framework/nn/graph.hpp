@@ -44,7 +44,8 @@ class Graph {
   void add_input(const std::string& name, Shape shape);
   // Adds a layer reading the named tensors; its output tensor gets the layer's name.
   void add(const std::string& name, std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs);
-  // The tensor forward() returns; defaults to the last layer added.
+  // The tensor forward() returns; defaults to the last layer added. Changing it
+  // drops the cached plans (their lifetimes and gradients end at the old output).
   void set_output(const std::string& name);
   // Merges each ReLU / leaky ReLU into the layer before it when that layer's
   // output feeds only the ReLU and the layer supports it (oneDNN post-ops).
@@ -94,7 +95,8 @@ class Graph {
   // buffer is still its own in the current pass (after a training forward, those
   // backward reads), else a usage error. keep() pins a tensor for the whole pass.
   const Tensor& value(const std::string& name) const;
-  // Gradients kept after backward(): the graph inputs' (with input_grads).
+  // Gradients kept after backward(): the graph inputs' (with input_grads), until
+  // the next backward(); later forward() calls leave them alone.
   const Tensor& gradient(const std::string& name) const;
   // Keeps the tensor's value alive to the end of every pass (before the graph first runs).
   void keep(const std::string& name);
@@ -212,8 +214,9 @@ class Graph {
 
   std::list<Plan> plans_;  // most recently used first
   Plan* current_ = nullptr;
-  // The plan of the last backward(): its input gradients stay readable through
-  // later forwards (a gradient check runs more forwards before reading them).
+  // The plan of the last backward(), if it asked for input gradients: they stay
+  // readable through later forwards, on any plan, until the next backward()
+  // (a gradient check runs more forwards before reading them).
   Plan* backward_plan_ = nullptr;
   std::map<std::string, const Tensor*> current_inputs_;  // of the last forward(), for a repeat
   bool values_ready_ = false;  // the current pass's values are intact (no backward has run since)
