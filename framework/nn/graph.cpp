@@ -272,8 +272,9 @@ void Graph::set_memory_reuse(bool on) {
 }
 
 template <typename SameLayout>
-Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes, bool training, bool for_backward,
-                                         bool input_grads, const SameLayout& same_layout) const {
+Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes,
+                                         const std::vector<KernelWorkspace>& workspaces, bool training,
+                                         bool for_backward, bool input_grads, const SameLayout& same_layout) const {
   const int n_nodes = static_cast<int>(nodes_.size());
   const size_t n_tensors = tensor_names_.size();
   const int end = for_backward ? 2 * n_nodes - 1 : n_nodes - 1;
@@ -340,6 +341,22 @@ Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes, boo
       }
     }
   }
+  // The kernels' workspaces: forward's and backward's for their call, the saved
+  // one from forward to backward (the larger backward's, as values: forward
+  // places it the same in both variants).
+  m.workspace_slot.assign(nodes_.size(), {-1, -1, -1});
+  for (size_t k = 0; k < workspaces.size(); ++k) {
+    const KernelWorkspace& w = workspaces[k];
+    const int f = static_cast<int>(k), b = backward_step(k);
+    auto add = [&](int phase, uint64_t size, int first, int last) {
+      if (size == 0) return;
+      m.workspace_slot[k][static_cast<size_t>(phase)] = static_cast<int>(m.lives.size());
+      m.lives.push_back({size, first, last, -1});
+    };
+    add(0, w.forward, f, f);
+    if (for_backward && m.schedule[k].runs) add(1, w.backward, b, b);
+    add(2, w.saved, f, for_backward && reads[k].runs ? b : f);
+  }
   if (!reuse_)  // every buffer its own, for the whole pass
     for (BufferLife& life : m.lives) life = {life.bytes, 0, std::max(end, 0), -1};
   m.arena = plan_arena(m.lives);
@@ -373,13 +390,19 @@ void Graph::bind_buffers(Plan& plan, int layout) {
   const MemoryLayout& m = plan.layouts[static_cast<size_t>(layout)];
   const size_t n_tensors = tensor_names_.size();
   plan.buffers.assign(m.lives.size(), Tensor());
-  for (size_t i = n_tensors; i < m.lives.size(); ++i) {
+  for (size_t i = n_tensors; i < 2 * n_tensors + m.scratch_tensor.size(); ++i) {
     if (m.lives[i].bytes == 0) continue;
     const size_t t = i < 2 * n_tensors ? i - n_tensors : static_cast<size_t>(m.scratch_tensor[i - 2 * n_tensors]);
     plan.buffers[i] = Tensor::view(plan.descs[t], arena_.get() + m.arena.offsets[i]);
   }
   plan.buffers_arena = arena_.get();
   plan.buffers_layout = layout;
+}
+
+void Graph::bind_workspace(Plan& plan, size_t k, const MemoryLayout& layout) {
+  const std::array<int, 3>& slot = layout.workspace_slot[k];
+  auto at = [&](int i) { return i < 0 ? nullptr : arena_.get() + layout.arena.offsets[static_cast<size_t>(i)]; };
+  plan.kernels[k]->bind_workspace(at(slot[0]), at(slot[1]), at(slot[2]));
 }
 
 Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs, bool training, bool for_backward) {
@@ -417,17 +440,31 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
     descs[n.output] = plan.kernels.back()->output_desc();
   }
   plan.descs = descs;
+  std::vector<KernelWorkspace> workspaces;
+  for (auto& kernel : plan.kernels) {
+    if (for_backward) kernel->prepare_backward();
+    workspaces.push_back(kernel->workspace());
+  }
   std::vector<uint64_t> bytes(tensor_names_.size(), 0);
   for (const auto& n : nodes_) bytes[n.output] = descs[n.output].get_size();
   auto same_layout = [&](int a, int b) { return descs[a] == descs[b]; };
   uint64_t arena = 0;
   for (int input_grads = 0; input_grads < (for_backward ? 2 : 1); ++input_grads) {
-    plan.layouts.push_back(memory_layout(bytes, training, for_backward, input_grads == 1, same_layout));
+    plan.layouts.push_back(memory_layout(bytes, workspaces, training, for_backward, input_grads == 1, same_layout));
     arena = std::max(arena, plan.layouts.back().arena.size);
   }
-  for (const auto& n : nodes_)  // one forward serves both backward variants
-    check(plan.layouts.front().arena.offsets[n.output] == plan.layouts.back().arena.offsets[n.output],
-          "memory plan: the backward variants place value '{}' differently", n.name);
+  // One forward serves both backward variants: values and the forward and saved
+  // workspaces must sit at the same offsets in both.
+  const MemoryLayout &front = plan.layouts.front(), &back = plan.layouts.back();
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    bool same = front.arena.offsets[nodes_[k].output] == back.arena.offsets[nodes_[k].output];
+    for (size_t phase : {0, 2}) {
+      const int a = front.workspace_slot[k][phase], b = back.workspace_slot[k][phase];
+      same = same && (a < 0) == (b < 0) &&
+             (a < 0 || front.arena.offsets[static_cast<size_t>(a)] == back.arena.offsets[static_cast<size_t>(b)]);
+    }
+    check(same, "memory plan: the backward variants place layer '{}' differently", nodes_[k].name);
+  }
   plan.input_grads.resize(input_ids_.size());
   reserve_arena(arena);
   plans_.push_front(std::move(plan));
@@ -464,6 +501,7 @@ void Graph::run_forward(Plan& plan, const std::map<std::string, const Tensor*>& 
     Inputs in;
     for (int id : n.inputs) in.push_back(bound_[id]);
     Tensor& out = plan.values[n.output];
+    bind_workspace(plan, i, plan.layouts.front());
     const auto t0 = clock_type::now();
     plan.kernels[i]->forward(in, out);
     if (profiling_) {
@@ -540,6 +578,7 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
           break;
       }
     }
+    bind_workspace(plan, k, layout);
     const auto t0 = clock_type::now();
     backward_ran_[k] = true;
     plan.kernels[k]->backward(in, *bound_[n.output], grad_of(n.output), gin);
@@ -591,8 +630,10 @@ Graph::PlannedMemory Graph::planned_memory() const {
     m.live_peak = std::max(m.live_peak, peak_live_bytes(layout.lives));
   }
   const MemoryLayout& last = current_->layouts.back();  // the larger variant
+  const size_t workspaces_from = 2 * n_tensors + last.scratch_tensor.size();
   for (size_t i = 0; i < last.lives.size(); ++i)
-    (i < n_tensors ? m.values : i < 2 * n_tensors ? m.gradients : m.scratch) += last.lives[i].bytes;
+    (i < n_tensors ? m.values : i < 2 * n_tensors ? m.gradients : i < workspaces_from ? m.scratch : m.workspace) +=
+        last.lives[i].bytes;
   return m;
 }
 
@@ -613,7 +654,7 @@ double Graph::planned_bytes(int64_t batch, int64_t height, int64_t width, bool t
   // could wrap): every value, and in training every gradient, at once.
   if (huge) return (training ? 2 : 1) * total;
   auto same_layout = [&](int a, int b) { return dims[a] == dims[b]; };
-  return static_cast<double>(memory_layout(bytes, training, training, false, same_layout).arena.size);
+  return static_cast<double>(memory_layout(bytes, {}, training, training, false, same_layout).arena.size);
 }
 
 std::vector<Dims> Graph::tensor_dims(int64_t batch, int64_t height, int64_t width) const {
@@ -651,6 +692,11 @@ double Graph::flops(int64_t height, int64_t width) const {
   double total = 0;
   for (const auto& [name, f] : layer_flops(height, width)) total += f;
   return total;
+}
+
+KernelWorkspace Graph::workspace(const std::string& layer) const {
+  check(current_ != nullptr, "workspace() before forward()");
+  return current_->kernels[node_index(layer)]->workspace();
 }
 
 std::vector<std::pair<std::string, std::string>> Graph::implementations() const {

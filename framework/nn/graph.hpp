@@ -7,6 +7,7 @@
 // scratch sums live in one arena the graph owns, sized for its largest plan: a
 // plan holds offsets into it (nn/arena_plan.hpp), given by each tensor's
 // lifetime over the plan's schedule, not buffers of its own.
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <list>
@@ -111,6 +112,7 @@ class Graph {
     uint64_t values = 0;       // every layer output, once
     uint64_t gradients = 0;    // every gradient backward writes (graph inputs' excluded)
     uint64_t scratch = 0;      // the buffers where later consumers' gradients are summed
+    uint64_t workspace = 0;    // the kernels' own buffers (reorders, scratchpads, workspaces; Kernel::workspace)
     uint64_t live_peak = 0;    // the largest sum of buffers alive at one step (no arena is smaller)
   };
   // The plan of the most recent pass (with its real oneDNN layouts).
@@ -129,6 +131,9 @@ class Graph {
   // Forward FLOPs for one sample of the given size, per layer and in total.
   double flops(int64_t height, int64_t width) const;
   std::vector<std::pair<std::string, double>> layer_flops(int64_t height, int64_t width) const;
+
+  // The bytes the layer's kernel in the most recent pass asked the arena for.
+  KernelWorkspace workspace(const std::string& layer) const;
 
   // The implementation of each layer's kernel in the most recent pass (layer name, text).
   std::vector<std::pair<std::string, std::string>> implementations() const;
@@ -155,12 +160,14 @@ class Graph {
     std::vector<GradTarget> inputs;
   };
   // Buffers of a plan, by index: value of tensor t = t, its gradient = T + t, the
-  // scratch of node k's input j = scratch_slot[k][j] (one per summed contribution).
+  // scratch of node k's input j = scratch_slot[k][j] (one per summed contribution),
+  // then the kernels' workspaces: node k's = workspace_slot[k] (forward, backward, saved).
   struct MemoryLayout {
     std::vector<BufferLife> lives;
     ArenaLayout arena;
     std::vector<std::vector<int>> scratch_slot;  // per node, per input: buffer index or -1
-    std::vector<int> scratch_tensor;              // per buffer from 2T on: the tensor it sums for
+    std::vector<int> scratch_tensor;              // per scratch buffer (from 2T on): the tensor it sums for
+    std::vector<std::array<int, 3>> workspace_slot;  // per node: buffer index or -1, per phase
     std::vector<BackwardStep> schedule;           // per node (for_backward plans)
   };
   struct Plan {
@@ -191,13 +198,16 @@ class Graph {
   // The buffers' lifetimes for tensors of the given bytes (0: none) over the
   // plan's schedule: forward steps 0..N-1, then node k's backward at 2N-1-k.
   // `same_layout(a, b)`: may tensor b be written over tensor a (in place).
+  // `workspaces`: per node, what its kernel asked for (empty: none, a plan from shapes alone).
   template <typename SameLayout>
-  MemoryLayout memory_layout(const std::vector<uint64_t>& bytes, bool training, bool for_backward, bool input_grads,
-                             const SameLayout& same_layout) const;
+  MemoryLayout memory_layout(const std::vector<uint64_t>& bytes, const std::vector<KernelWorkspace>& workspaces,
+                             bool training, bool for_backward, bool input_grads, const SameLayout& same_layout) const;
   // Makes the arena hold `bytes` (a fresh arena is zeroed).
   void reserve_arena(uint64_t bytes);
   void bind_values(Plan& plan);
   void bind_buffers(Plan& plan, int layout);
+  // Points node k's kernel at its workspace in `layout`.
+  void bind_workspace(Plan& plan, size_t k, const MemoryLayout& layout);
   int input_index(int tensor) const;  // its index among the graph inputs, or -1
   std::vector<Dims> node_input_dims(const Node& n, const std::vector<Dims>& tensor_dims) const;
   // Every tensor's dims for `batch` samples of the given size.

@@ -6,6 +6,8 @@
 // creates the parameters). A Kernel is the shape-specific part: the oneDNN
 // primitives for one set of input descriptors, created once and cached by the
 // graph per input shape (multi-scale training changes the shape every batch).
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,9 +59,27 @@ struct Param {
 
 using Inputs = std::vector<const Tensor*>;
 
+// Bytes a kernel needs besides its inputs, output and parameters (reorders into
+// a primitive's layout, oneDNN scratchpads, workspaces), per phase. The graph's
+// arena plan places them instead of the kernel owning them: `forward` lives for
+// the forward call, `backward` for the backward call, `saved` from forward to
+// backward (written by one, read by the other).
+struct KernelWorkspace {
+  uint64_t forward = 0, backward = 0, saved = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
+  // Called once by a plan that will run backward, before workspace(): a kernel
+  // that makes its backward primitives lazily makes them now, so that the
+  // buffers they need are known to the plan.
+  virtual void prepare_backward() {}
+  virtual KernelWorkspace workspace() const { return {}; }
+  // Where the workspace is for the next forward()/backward() call (the arena may
+  // move between calls); null for a phase that asked for nothing. A kernel never
+  // bound (run outside a graph) allocates its own buffers.
+  virtual void bind_workspace(std::byte* /*forward*/, std::byte* /*backward*/, std::byte* /*saved*/) {}
   virtual md_t output_desc() const = 0;
   // The implementation running this kernel (e.g. oneDNN's "jit:avx512_core"), for
   // benchmarks and tests; empty when there is nothing to say.
