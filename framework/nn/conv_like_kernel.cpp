@@ -56,7 +56,7 @@ class ConvLikeKernel : public Kernel {
     diff_weights_any = md_t(w_dims, memory::data_type::f32, tag::any);
     weights_plain = md_t(w_dims, memory::data_type::f32, g == 1 ? P::plain_weights : P::plain_grouped_weights);
     // The scratchpads are the graph's arena, like every other buffer of the kernel.
-    attr.set_scratchpad_mode(scratchpad_mode::user);
+    primitive_attr attr = attr_scratch_only();
     if (L.relu_fused()) {
       post_ops ops;
       ops.append_eltwise(1.f, algorithm::eltwise_relu, L.relu_slope(), 0.f);
@@ -186,7 +186,6 @@ class ConvLikeKernel : public Kernel {
 
   ConvLikeLayer& L;
   md_t in_md;  // the input's layout this kernel was made for (and its gradient's)
-  primitive_attr attr;
   md_t src_any, dst_any, diff_src_any, diff_dst_any, bias_md;
   md_t weights_any, diff_weights_any, weights_plain;  // the primitive's choice; the stored layout
   memory::dims strides, dilates, pad_l, pad_r;
