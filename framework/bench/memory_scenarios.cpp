@@ -85,6 +85,11 @@ MemoryScenarioResult train_at_sizes(const std::function<Graph()>& make_graph, co
                             "available when it started); use a smaller --batch, --height or --width",
                             scenario, model, sizes_text(o.batch, sizes), gib(r.planned_bytes.value_or(0)),
                             gib(available.value_or(0))));
+  } catch (const OutOfMemory& e) {
+    throw Error(fmt::format("bench --memory {}: {} while training {} with {} (planned about {:.2f} GiB, {:.2f} GiB "
+                            "available when it started); use a smaller --batch, --height or --width",
+                            scenario, e.what(), model, sizes_text(o.batch, sizes), gib(r.planned_bytes.value_or(0)),
+                            gib(available.value_or(0))));
   } catch (const dnnl::error& e) {
     if (e.status != dnnl_out_of_memory) throw;
     throw Error(fmt::format("bench --memory {}: out of memory (oneDNN) training {} with {} (planned about {:.2f} GiB, "

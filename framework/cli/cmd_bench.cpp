@@ -99,20 +99,20 @@ std::string row_label(const nlohmann::json& j) {
 
 // Peak RSS beside the graph's planned bytes, and PyTorch's peaks when it ran.
 void print_memory(const nlohmann::json& models, bool torch) {
-  fmt::print("\n{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
-             "infer growth", "infer bound", "train plan");
+  fmt::print("\n{:<24} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}", "peak memory MiB", "train RSS", "infer RSS",
+             "infer growth", "infer bound", "train plan", "infer plan");
   if (torch) fmt::print(" {:>12} {:>12} {:>8}", "torch train", "torch infer", "train x");
   fmt::print("\n");
   for (const auto& j : models) {
     const auto& infer_peak = j["infer_peak_rss_bytes"];
     const auto& infer_base = j["infer_rss_base_bytes"];
-    fmt::print("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", row_label(j),
+    fmt::print("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}", row_label(j),
                mib(j["train_peak_rss_bytes"]), mib(infer_peak),
                mib(infer_peak.is_number() && infer_base.is_number()
                        ? nlohmann::json(infer_peak.get<double>() - infer_base.get<double>())
                        : nlohmann::json()),
                mib(2 * j["largest_activation_bytes"].get<double>() + j["parameter_bytes"].get<double>()),
-               mib(j["train_planned_bytes"]));
+               mib(j["train_planned_bytes"]), mib(j["infer_planned_bytes"]));
     if (j.contains("torch")) {
       const auto& t = j["torch"];
       const nlohmann::json none;
@@ -127,7 +127,7 @@ void print_memory(const nlohmann::json& models, bool torch) {
   fmt::print("(process peak RSS (VmHWM, reset before each pass) while the timed training steps ran, and over two "
              "inference passes of a fresh copy of the model; infer growth: that peak less what was resident before the "
              "passes (the program, the copy's parameters); infer bound: 2 x its largest activation + its parameters, "
-             "the inference peak issue #15 asks for; train plan: {}{})\n",
+             "the inference peak issue #15 asks for; train plan, infer plan: {}{})\n",
              bench::kPlannedMemorySource, torch ? "; train x: atrous's training peak divided by PyTorch's" : "");
 }
 

@@ -31,6 +31,14 @@ class Error : public std::runtime_error {
   Kind kind_;
 };
 
+// An allocation that failed, said in words (what was being allocated, how much). A
+// separate type so that a caller that knows more (which scenario, which sizes) can
+// catch it and say that too, as it does std::bad_alloc.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(const std::string& message) : Error(message, Kind::runtime) {}
+};
+
 // Throws atrous::Error with a formatted message when `condition` is false.
 template <typename... Args>
 inline void check(bool condition, fmt::format_string<Args...> format, Args&&... args) {

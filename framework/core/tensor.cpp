@@ -43,6 +43,13 @@ Tensor Tensor::from_plain(const Dims& dims, const std::vector<float>& values) {
   return t;
 }
 
+Tensor Tensor::view(const md_t& md, void* data) {
+  Tensor t;
+  t.md_ = md;
+  t.mem_ = dnnl::memory(md, cpu_engine(), data);
+  return t;
+}
+
 void Tensor::zero() {
   if (mem_) std::memset(mem_.get_data_handle(), 0, md_.get_size());
 }

@@ -27,6 +27,9 @@ class Tensor {
   explicit Tensor(const md_t& md);  // allocates (zero-filled)
   static Tensor plain(const Dims& dims) { return Tensor(plain_desc(dims)); }
   static Tensor from_plain(const Dims& dims, const std::vector<float>& values);
+  // A tensor over memory someone else owns (the graph's arena): nothing is
+  // allocated or cleared, and `data` must outlive it.
+  static Tensor view(const md_t& md, void* data);
 
   bool empty() const { return !mem_; }
   const md_t& desc() const { return md_; }

@@ -15,6 +15,10 @@ class Relu : public Layer {
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override { return inputs[0]; }
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  // Backward differentiates through the input, not the output; in evaluation
+  // the output may overwrite the input (oneDNN eltwise runs in place).
+  bool backward_reads_output() const override { return false; }
+  bool runs_in_place(bool training) const override { return !training; }
   double flops(const std::vector<Dims>& inputs) const override;
   bool is_relu(float* negative_slope) const override;
 

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/workspace_block.hpp"
 #include "nn/init.hpp"
 #include "nn/registry.hpp"
 #include "nn/sync_batchnorm.hpp"
@@ -76,7 +77,7 @@ md_t compute_desc(const md_t& in) {
 
 class BatchNormKernel : public Kernel {
  public:
-  BatchNormKernel(BatchNorm& layer, const md_t& in, bool training) : L(layer), training_(training) {
+  BatchNormKernel(BatchNorm& layer, const md_t& in, bool training) : L(layer), training_(training), in_md_(in) {
     const Dims d = in.dims();
     check(d.size() == 4 && d[1] == L.channels(), "batchnorm: expected Nx{}xHxW input, got {}", L.channels(),
           dims_str(d));
@@ -95,7 +96,11 @@ class BatchNormKernel : public Kernel {
     auto desc = batch_normalization_forward::desc(prop_kind::forward_training, compute_desc(in), L.eps(), flags_);
     fwd_pd_ = batch_normalization_forward::primitive_desc(desc, cpu_engine());
     fwd_ = batch_normalization_forward(fwd_pd_);
-    if (L.relu_fused()) workspace_ = dnnl::memory(fwd_pd_.workspace_desc(), cpu_engine());
+    // Kept from forward to backward: the input in the compute layout (backward
+    // reads it again) and the fused ReLU's workspace. Batch statistics are
+    // per-channel: small, owned.
+    if (in != fwd_pd_.src_desc()) saved_ws_.add(src_buf_, fwd_pd_.src_desc());
+    if (L.relu_fused()) saved_ws_.add(workspace_, fwd_pd_.workspace_desc());
     if (training) {
       mean_ = Tensor(fwd_pd_.mean_desc());
       var_ = Tensor(fwd_pd_.variance_desc());
@@ -103,6 +108,19 @@ class BatchNormKernel : public Kernel {
   }
 
   md_t output_desc() const override { return fwd_pd_.dst_desc(); }
+
+  void prepare_backward() override {
+    ensure_backward();
+    if (backward_ws_declared_) return;
+    backward_ws_declared_ = true;
+    if (fwd_pd_.dst_desc() != bwd_pd_.diff_dst_desc()) backward_ws_.add(dd_buf_, bwd_pd_.diff_dst_desc());
+    if (in_md_ != bwd_pd_.diff_src_desc()) backward_ws_.add(ds_buf_, bwd_pd_.diff_src_desc());
+  }
+  KernelWorkspace workspace() const override { return {0, backward_ws_.bytes(), saved_ws_.bytes()}; }
+  void bind_workspace(std::byte*, std::byte* backward, std::byte* saved) override {
+    backward_ws_.bind(backward);
+    saved_ws_.bind(saved);
+  }
 
   void forward(const Inputs& in, Tensor& out) override {
     args_t args;
@@ -151,7 +169,10 @@ class BatchNormKernel : public Kernel {
       args[DNNL_ARG_SCALE] = dnnl::memory(stat_md_, cpu_engine(), L.weight()->value.data());
       args[DNNL_ARG_SHIFT] = dnnl::memory(stat_md_, cpu_engine(), L.bias()->value.data());
     }
-    if (L.relu_fused()) args[DNNL_ARG_WORKSPACE] = workspace_;
+    if (L.relu_fused()) {
+      workspace_.ensure(fwd_pd_.workspace_desc());
+      args[DNNL_ARG_WORKSPACE] = workspace_.memory();
+    }
   }
 
   void update_running_stats() {
@@ -189,7 +210,10 @@ class BatchNormKernel : public Kernel {
   bool bwd_ready_ = false;
   batch_normalization_backward::primitive_desc bwd_pd_;
   batch_normalization_backward bwd_;
-  dnnl::memory workspace_;
+  md_t in_md_;  // the input's layout this kernel was made for (and its gradient's)
+  Tensor workspace_;  // the fused ReLU's, from forward to backward
+  WorkspaceBlock saved_ws_, backward_ws_;
+  bool backward_ws_declared_ = false;
   Tensor mean_, var_;  // the last training forward's batch statistics, for backward
   Tensor src_buf_, dd_buf_, ds_buf_;
   CachedReorder src_reorder_, dd_reorder_, ds_reorder_;

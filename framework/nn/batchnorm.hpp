@@ -25,6 +25,10 @@ class BatchNorm : public Layer {
   void init(Rng& rng) override;
   double flops(const std::vector<Dims>& inputs) const override;
   bool fuse_relu(float negative_slope) override;
+  // oneDNN's backward reads the input (and, with a fused ReLU, its own
+  // workspace), not the output; the synchronised kernel reads the output as the
+  // fused ReLU's mask. A value nobody's backward reads is freed sooner.
+  bool backward_reads_output() const override { return relu_ && sync_; }
 
   int64_t channels() const { return channels_; }
   float momentum() const { return momentum_; }

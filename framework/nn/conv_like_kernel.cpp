@@ -1,6 +1,7 @@
 #include "nn/conv_like_kernel.hpp"
 
 #include "nn/dnnl_util.hpp"
+#include "nn/workspace_block.hpp"
 
 namespace atrous {
 
@@ -32,7 +33,7 @@ struct DeconvolutionPrimitives {
 template <class P>
 class ConvLikeKernel : public Kernel {
  public:
-  ConvLikeKernel(ConvLikeLayer& layer, const md_t& in) : L(layer) {
+  ConvLikeKernel(ConvLikeLayer& layer, const md_t& in) : L(layer), in_md(in) {
     const ConvWindow w = L.window();
     const Dims x = in.dims();
     const Dims y = L.output_dims({x});
@@ -54,7 +55,8 @@ class ConvLikeKernel : public Kernel {
     weights_any = md_t(w_dims, compute, tag::any);
     diff_weights_any = md_t(w_dims, memory::data_type::f32, tag::any);
     weights_plain = md_t(w_dims, memory::data_type::f32, g == 1 ? P::plain_weights : P::plain_grouped_weights);
-    primitive_attr attr;
+    // The scratchpads are the graph's arena, like every other buffer of the kernel.
+    primitive_attr attr = attr_scratch_only();
     if (L.relu_fused()) {
       post_ops ops;
       ops.append_eltwise(1.f, algorithm::eltwise_relu, L.relu_slope(), 0.f);
@@ -68,6 +70,34 @@ class ConvLikeKernel : public Kernel {
                                                          dst_any, strides, dilates, pad_l, pad_r);
     fwd_pd = typename P::forward::primitive_desc(desc, attr, cpu_engine());
     fwd = typename P::forward(fwd_pd);
+    if (in_md != fwd_pd.src_desc()) forward_ws.add(src_buf, fwd_pd.src_desc());
+    forward_ws.add(fwd_scratch, fwd_pd.scratchpad_desc());
+  }
+
+  // Backward's buffers, known once its primitives are made: the input and output
+  // gradient in the layouts each primitive wants, the weight gradient before it
+  // is reordered to the stored layout, the gradient through a fused ReLU, and the
+  // scratchpads. Reorders of the weights themselves stay owned (ParamView): they
+  // are parameter-sized, not activation-sized.
+  void prepare_backward() override {
+    ensure_backward();
+    if (backward_ws_declared) return;
+    backward_ws_declared = true;
+    const md_t dst = fwd_pd.dst_desc();  // grad_out's layout, and the fused ReLU's gradient's
+    if (in_md != bwd_w_pd.src_desc()) backward_ws.add(src_w_buf, bwd_w_pd.src_desc());
+    if (dst != bwd_w_pd.diff_dst_desc()) backward_ws.add(dd_w_buf, bwd_w_pd.diff_dst_desc());
+    const bool reuse_dd_w = dst != bwd_w_pd.diff_dst_desc() && bwd_w_pd.diff_dst_desc() == bwd_d_pd.diff_dst_desc();
+    if (dst != bwd_d_pd.diff_dst_desc() && !reuse_dd_w) backward_ws.add(dd_d_buf, bwd_d_pd.diff_dst_desc());
+    if (bwd_w_pd.diff_weights_desc() != weights_plain) backward_ws.add(dw_buf, bwd_w_pd.diff_weights_desc());
+    if (bwd_d_pd.diff_src_desc() != in_md) backward_ws.add(ds_buf, bwd_d_pd.diff_src_desc());
+    if (L.relu_fused()) backward_ws.add(relu_bwd.buffer(), dst);
+    backward_ws.add(bwd_w_scratch, bwd_w_pd.scratchpad_desc());
+    backward_ws.add(bwd_d_scratch, bwd_d_pd.scratchpad_desc());
+  }
+  KernelWorkspace workspace() const override { return {forward_ws.bytes(), backward_ws.bytes(), 0}; }
+  void bind_workspace(std::byte* forward, std::byte* backward, std::byte*) override {
+    forward_ws.bind(forward);
+    backward_ws.bind(backward);
   }
 
   md_t output_desc() const override { return fwd_pd.dst_desc(); }
@@ -82,6 +112,7 @@ class ConvLikeKernel : public Kernel {
     args[DNNL_ARG_WEIGHTS] = fwd_weights.get(L.weight().value.data(), weights_plain, fwd_pd.weights_desc());
     if (L.has_bias()) args[DNNL_ARG_BIAS] = dnnl::memory(bias_md, cpu_engine(), L.bias()->value.data());
     args[DNNL_ARG_DST] = out.memory();
+    if (auto pad = scratchpad_memory(fwd_scratch, fwd_pd.scratchpad_desc())) args[DNNL_ARG_SCRATCHPAD] = pad;
     execute(fwd, args);
   }
 
@@ -95,17 +126,16 @@ class ConvLikeKernel : public Kernel {
     // Weights (and bias) gradient.
     {
       args_t args;
-      // Reuse the forward pass's reordered input when the layouts agree.
-      args[DNNL_ARG_SRC] = (!src_buf.empty() && src_buf.desc() == bwd_w_pd.src_desc() &&
-                            in[0]->desc() != bwd_w_pd.src_desc())
-                               ? src_buf.memory()
-                               : as_layout(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
+      // The forward pass's reordered input lived only through forward (its arena
+      // space is reused since): reorder again, the same bits.
+      args[DNNL_ARG_SRC] = as_layout(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
       args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_w_pd.diff_dst_desc(), dd_w_buf, dd_w_reorder);
       const bool direct = bwd_w_pd.diff_weights_desc() == weights_plain;
       dnnl::memory dw = direct ? dnnl::memory(weights_plain, cpu_engine(), L.weight().grad.data())
                                : (dw_buf.ensure(bwd_w_pd.diff_weights_desc()), dw_buf.memory());
       args[DNNL_ARG_DIFF_WEIGHTS] = dw;
       if (L.has_bias()) args[DNNL_ARG_DIFF_BIAS] = dnnl::memory(bias_md, cpu_engine(), L.bias()->grad.data());
+      if (auto pad = scratchpad_memory(bwd_w_scratch, bwd_w_pd.scratchpad_desc())) args[DNNL_ARG_SCRATCHPAD] = pad;
       execute(bwd_w, args);
       if (!direct) dw_out.put(dw, L.weight().grad.data(), weights_plain);
     }
@@ -123,6 +153,7 @@ class ConvLikeKernel : public Kernel {
       const bool direct = bwd_d_pd.diff_src_desc() == grad_in[0]->desc();
       dnnl::memory ds = direct ? grad_in[0]->memory() : (ds_buf.ensure(bwd_d_pd.diff_src_desc()), ds_buf.memory());
       args[DNNL_ARG_DIFF_SRC] = ds;
+      if (auto pad = scratchpad_memory(bwd_d_scratch, bwd_d_pd.scratchpad_desc())) args[DNNL_ARG_SCRATCHPAD] = pad;
       execute(bwd_d, args);
       if (!direct) ds_reorder(ds, grad_in[0]->memory());
     }
@@ -135,19 +166,26 @@ class ConvLikeKernel : public Kernel {
     if (bwd_ready) return;
     auto bd = typename P::backward_data::desc(P::direct, diff_src_any, weights_any, diff_dst_any, strides, dilates,
                                               pad_l, pad_r);
-    bwd_d_pd = typename P::backward_data::primitive_desc(bd, cpu_engine(), fwd_pd);
+    bwd_d_pd = typename P::backward_data::primitive_desc(bd, attr_scratch_only(), cpu_engine(), fwd_pd);
     bwd_d = typename P::backward_data(bwd_d_pd);
     auto bw = L.has_bias() ? typename P::backward_weights::desc(P::direct, src_any, diff_weights_any, bias_md,
                                                                 diff_dst_any, strides, dilates, pad_l, pad_r)
                            : typename P::backward_weights::desc(P::direct, src_any, diff_weights_any, diff_dst_any,
                                                                 strides, dilates, pad_l, pad_r);
-    bwd_w_pd = typename P::backward_weights::primitive_desc(bw, cpu_engine(), fwd_pd);
+    bwd_w_pd = typename P::backward_weights::primitive_desc(bw, attr_scratch_only(), cpu_engine(), fwd_pd);
     bwd_w = typename P::backward_weights(bwd_w_pd);
     if (L.relu_fused()) relu_bwd.init(fwd_pd.dst_desc(), L.relu_slope());
     bwd_ready = true;
   }
 
+  static primitive_attr attr_scratch_only() {
+    primitive_attr a;
+    a.set_scratchpad_mode(scratchpad_mode::user);
+    return a;
+  }
+
   ConvLikeLayer& L;
+  md_t in_md;  // the input's layout this kernel was made for (and its gradient's)
   md_t src_any, dst_any, diff_src_any, diff_dst_any, bias_md;
   md_t weights_any, diff_weights_any, weights_plain;  // the primitive's choice; the stored layout
   memory::dims strides, dilates, pad_l, pad_r;
@@ -160,6 +198,9 @@ class ConvLikeKernel : public Kernel {
   typename P::backward_weights bwd_w;
   FusedReluBackward relu_bwd;
   Tensor src_buf, src_w_buf, dd_w_buf, dd_d_buf, dw_buf, ds_buf;
+  Tensor fwd_scratch, bwd_w_scratch, bwd_d_scratch;
+  WorkspaceBlock forward_ws, backward_ws;
+  bool backward_ws_declared = false;
   CachedReorder src_reorder, src_w_reorder, dd_w_reorder, dd_d_reorder, ds_reorder;
   ParamView fwd_weights, bwd_weights, dw_out;
 };

@@ -35,6 +35,9 @@ class ConvLikeLayer : public Layer {
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
   std::vector<Param*> params() override;
   bool fuse_relu(float negative_slope) override;
+  // Backward-weights reads the input; the output only through a fused ReLU
+  // (its mask), so without one the output is freed after its last forward reader.
+  bool backward_reads_output() const override { return relu_; }
 
   virtual ConvFamily family() const = 0;
   virtual ConvWindow window() const = 0;

@@ -27,6 +27,8 @@ class FusedReluBackward {
   void init(const md_t& dst, float negative_slope);
   // Returns grad_out masked by the ReLU's derivative (in `dst`'s layout).
   const dnnl::memory& operator()(const Tensor& dst, const Tensor& grad_out);
+  // Where the masked gradient goes (dst's descriptor), for a kernel's workspace.
+  Tensor& buffer() { return grad_; }
 
  private:
   dnnl::eltwise_backward prim_;

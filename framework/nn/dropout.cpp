@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/workspace_block.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
@@ -48,15 +49,19 @@ namespace {
 class DropoutKernel : public Kernel {
  public:
   DropoutKernel(const Dropout& layer, const md_t& in, bool training)
-      : L(layer), md_(in), active_(training && layer.p() > 0.0) {}
+      : L(layer), md_(in), active_(training && layer.p() > 0.0) {
+    if (active_) saved_ws_.add(multipliers_, md_);
+  }
 
   md_t output_desc() const override { return md_; }
+  KernelWorkspace workspace() const override { return {0, 0, saved_ws_.bytes()}; }
+  void bind_workspace(std::byte*, std::byte*, std::byte* saved) override { saved_ws_.bind(saved); }
 
   void forward(const Inputs& in, Tensor& out) override {
     const dnnl::memory src = as_layout(*in[0], md_, src_buf_, src_reorder_);
     const auto* x = static_cast<const float*>(src.get_data_handle());
     if (!active_) {
-      std::memcpy(out.data(), x, md_.get_size());
+      if (out.data() != x) std::memcpy(out.data(), x, md_.get_size());  // in place: nothing to do
       return;
     }
     // The multipliers (0 or 1/(1-p)) are kept for backward: the step may change
@@ -64,7 +69,7 @@ class DropoutKernel : public Kernel {
     const DropoutMask m = L.mask();
     const float scale = static_cast<float>(1.0 / (1.0 - L.p()));
     const int64_t count = static_cast<int64_t>(out.physical_size());
-    multipliers_.resize(static_cast<size_t>(count));
+    multipliers_.ensure(md_);
     float* k = multipliers_.data();
     float* y = out.data();
 #pragma omp parallel for schedule(static)
@@ -85,7 +90,7 @@ class DropoutKernel : public Kernel {
     float* dst = direct ? grad_in[0]->data() : ds_buf_.data();
     if (active_) {
       const float* k = multipliers_.data();
-      const int64_t count = static_cast<int64_t>(multipliers_.size());
+      const int64_t count = static_cast<int64_t>(multipliers_.physical_size());
 #pragma omp parallel for simd schedule(static)
       for (int64_t i = 0; i < count; ++i) dst[i] = g[i] * k[i];
     } else
@@ -99,7 +104,8 @@ class DropoutKernel : public Kernel {
   const Dropout& L;
   md_t md_;
   bool active_;
-  std::vector<float> multipliers_;
+  Tensor multipliers_;  // in md_'s physical layout, from forward to backward
+  WorkspaceBlock saved_ws_;
   Tensor src_buf_, dd_buf_, ds_buf_;
   CachedReorder src_reorder_, dd_reorder_, ds_reorder_;
 };

@@ -28,6 +28,10 @@ class Dropout : public Layer {
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override { return inputs[0]; }
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  // Backward uses the multipliers it kept, not the values; elementwise, so in place.
+  bool backward_reads_input(size_t) const override { return false; }
+  bool backward_reads_output() const override { return false; }
+  bool runs_in_place(bool) const override { return true; }
   double flops(const std::vector<Dims>& inputs) const override;
   void seed(uint64_t s) override { seed_ = s; }
   void set_step(int64_t step) override { step_ = step; }

@@ -16,6 +16,8 @@ class Gate : public Layer {
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override;
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  // Backward recomputes tanh and sigmoid from the input, not the output.
+  bool backward_reads_output() const override { return false; }
   double flops(const std::vector<Dims>& inputs) const override;
 };
 

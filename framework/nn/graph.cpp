@@ -44,6 +44,7 @@ void Graph::add_input(const std::string& name, Shape shape) {
   tensor_shapes_.push_back(shape);
   consumers_.push_back(0);
   redirect_.push_back(-1);
+  kept_.push_back(false);
   input_ids_.push_back(static_cast<int>(tensor_names_.size()) - 1);
 }
 
@@ -83,13 +84,22 @@ void Graph::add(const std::string& name, std::unique_ptr<Layer> layer, const std
   tensor_shapes_.push_back(out);
   consumers_.push_back(0);
   redirect_.push_back(-1);
+  kept_.push_back(false);
   node.output = static_cast<int>(tensor_names_.size()) - 1;
   node.layer = std::move(layer);
   nodes_.push_back(std::move(node));
   output_ = nodes_.back().output;
 }
 
-void Graph::set_output(const std::string& name) { output_ = tensor_id(name, "output"); }
+// A plan's lifetimes end at the output it was made for: another output needs new plans.
+void Graph::set_output(const std::string& name) {
+  const int id = tensor_id(name, "output");
+  if (id == output_) return;
+  output_ = id;
+  plans_.clear();
+  current_ = backward_plan_ = nullptr;
+  values_ready_ = false;
+}
 
 const std::string& Graph::output_name() const {
   check(output_ >= 0, "the graph has no layers");
@@ -154,7 +164,7 @@ void Graph::allocate_params() {
       try {
         p->allocate();
       } catch (const std::bad_alloc&) {
-        throw Error(fmt::format("layer '{}' ({}): out of memory allocating parameter '{}' ({}, {:.2f} GiB with its "
+        throw OutOfMemory(fmt::format("layer '{}' ({}): out of memory allocating parameter '{}' ({}, {:.2f} GiB with its "
                                 "gradient)",
                                 n.name, n.layer->type(), p->name, dims_str(p->dims),
                                 2.0 * static_cast<double>(p->size()) * sizeof(float) / (1ull << 30)));
@@ -185,7 +195,6 @@ void Graph::freeze(const std::string& layer) {
   Node& n = nodes_[node_index(layer)];
   n.frozen = true;
   for (Param* p : n.layer->params()) p->frozen = true;
-  needs_grad_inputs_ = -1;
 }
 
 bool Graph::frozen(const std::string& layer) const { return nodes_[node_index(layer)].frozen; }
@@ -195,20 +204,46 @@ bool Graph::ran_backward(const std::string& layer) const {
   return k < backward_ran_.size() && backward_ran_[k];
 }
 
-const std::vector<bool>& Graph::needs_grad(bool input_grads) {
-  if (needs_grad_inputs_ == static_cast<int>(input_grads)) return needs_grad_;
-  needs_grad_.assign(tensor_names_.size(), false);
-  for (int id : input_ids_) needs_grad_[id] = input_grads;
+std::vector<bool> Graph::compute_needs_grad(bool input_grads) const {
+  std::vector<bool> needs(tensor_names_.size(), false);
+  for (int id : input_ids_) needs[id] = input_grads;
   for (const Node& n : nodes_) {  // topological order: inputs are decided first
-    bool needs = false;
+    bool node_needs = false;
     if (!n.frozen)
-      for (const Param* p : n.layer->params()) needs = needs || p->trainable();
+      for (const Param* p : n.layer->params()) node_needs = node_needs || p->trainable();
     for (size_t j = 0; j < n.inputs.size(); ++j)
-      needs = needs || (needs_grad_[n.inputs[j]] && n.layer->input_needs_grad(j));
-    needs_grad_[n.output] = needs;
+      node_needs = node_needs || (needs[n.inputs[j]] && n.layer->input_needs_grad(j));
+    needs[n.output] = node_needs;
   }
-  needs_grad_inputs_ = static_cast<int>(input_grads);
-  return needs_grad_;
+  return needs;
+}
+
+std::vector<Graph::BackwardStep> Graph::backward_schedule(const std::vector<bool>& needs) const {
+  std::vector<BackwardStep> steps(nodes_.size());
+  std::vector<bool> written(tensor_names_.size(), false);
+  written[output_] = true;
+  for (size_t k = nodes_.size(); k-- > 0;) {
+    const Node& n = nodes_[k];
+    BackwardStep& step = steps[k];
+    step.inputs.assign(n.inputs.size(), GradTarget::none);
+    // Nothing trainable upstream and no input gradient asked for: a frozen prefix
+    // (or a parameter-free one) needs neither backward-data nor backward-weights.
+    if (!needs[n.output]) continue;
+    if (!written[n.output]) {  // does not reach the loss: its parameters get zero gradient
+      step.zero_params = true;
+      continue;
+    }
+    step.runs = true;
+    for (size_t j = 0; j < n.inputs.size(); ++j) {
+      const int id = n.inputs[j];
+      if (!n.layer->input_needs_grad(j) || !needs[id]) continue;
+      // The first consumer (in backward order) writes the gradient; later ones
+      // compute into scratch, which is then summed into it.
+      step.inputs[j] = written[id] ? GradTarget::scratch : GradTarget::direct;
+      written[id] = true;
+    }
+  }
+  return steps;
 }
 
 void Graph::set_step(int64_t step) {
@@ -221,7 +256,156 @@ std::vector<Dims> Graph::node_input_dims(const Node& n, const std::vector<Dims>&
   return out;
 }
 
-Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs, bool training) {
+int Graph::input_index(int tensor) const {
+  auto it = std::find(input_ids_.begin(), input_ids_.end(), tensor);
+  return it == input_ids_.end() ? -1 : static_cast<int>(it - input_ids_.begin());
+}
+
+void Graph::keep(const std::string& name) {
+  check(plans_.empty(), "keep() must run before the graph first runs");
+  kept_[static_cast<size_t>(tensor_id(name, "keep"))] = true;
+}
+
+void Graph::set_memory_reuse(bool on) {
+  check(plans_.empty(), "set_memory_reuse() must run before the graph first runs");
+  reuse_ = on;
+}
+
+template <typename SameLayout>
+Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes,
+                                         const std::vector<KernelWorkspace>& workspaces, bool training,
+                                         bool for_backward, bool input_grads, const SameLayout& same_layout) const {
+  const int n_nodes = static_cast<int>(nodes_.size());
+  const size_t n_tensors = tensor_names_.size();
+  const int end = for_backward ? 2 * n_nodes - 1 : n_nodes - 1;
+  auto backward_step = [&](size_t k) { return 2 * n_nodes - 1 - static_cast<int>(k); };
+  std::vector<int> producer(n_tensors, -1);
+  for (size_t k = 0; k < nodes_.size(); ++k) producer[nodes_[k].output] = static_cast<int>(k);
+
+  MemoryLayout m;
+  m.lives.assign(2 * n_tensors, BufferLife{});
+  // Values: producer -> last reader. Backward reads are those of the larger
+  // backward (with input gradients), so that both variants give values the
+  // same offsets and one forward serves either.
+  std::vector<BackwardStep> reads;
+  if (for_backward) reads = backward_schedule(compute_needs_grad(true));
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const int o = nodes_[k].output;
+    m.lives[o] = {bytes[o], static_cast<int>(k), static_cast<int>(k), -1};
+  }
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const Node& n = nodes_[k];
+    const bool backward_runs = for_backward && reads[k].runs;
+    for (size_t j = 0; j < n.inputs.size(); ++j) {
+      BufferLife& life = m.lives[n.inputs[j]];
+      if (producer[n.inputs[j]] < 0) continue;  // a graph input: not the graph's memory
+      life.last = std::max(life.last, static_cast<int>(k));
+      if (backward_runs && n.layer->backward_reads_input(j)) life.last = std::max(life.last, backward_step(k));
+    }
+    if (backward_runs && n.layer->backward_reads_output())
+      m.lives[n.output].last = std::max(m.lives[n.output].last, backward_step(k));
+  }
+  for (size_t t = 0; t < n_tensors; ++t)
+    if ((static_cast<int>(t) == output_ || kept_[t]) && producer[t] >= 0) m.lives[t].last = end;
+  // In place: the output takes over input 0's buffer when nothing reads that input later.
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const Node& n = nodes_[k];
+    if (!reuse_ || n.inputs.empty() || !n.layer->runs_in_place(training && !n.frozen)) continue;
+    const int src = n.inputs[0];
+    if (producer[src] < 0 || m.lives[src].last != static_cast<int>(k) || !same_layout(src, n.output)) continue;
+    if (m.lives[src].bytes < m.lives[n.output].bytes) continue;
+    m.lives[n.output].in_place_of = src;
+  }
+  m.scratch_slot.resize(nodes_.size());
+  for (size_t k = 0; k < nodes_.size(); ++k) m.scratch_slot[k].assign(nodes_[k].inputs.size(), -1);
+  if (for_backward) {
+    // Gradients: first write (the first consumer's backward) -> the producer's backward.
+    m.schedule = backward_schedule(compute_needs_grad(input_grads));
+    if (producer[output_] >= 0) m.lives[n_tensors + output_] = {bytes[output_], n_nodes, n_nodes, -1};
+    for (size_t k = nodes_.size(); k-- > 0;) {
+      const BackwardStep& step = m.schedule[k];
+      if (!step.runs) continue;
+      const Node& n = nodes_[k];
+      const int s = backward_step(k);
+      BufferLife& grad_out = m.lives[n_tensors + n.output];
+      grad_out.last = std::max(grad_out.last, s);
+      for (size_t j = 0; j < n.inputs.size(); ++j) {
+        const int id = n.inputs[j];
+        if (step.inputs[j] == GradTarget::direct && producer[id] >= 0)
+          m.lives[n_tensors + id] = {bytes[id], s, s, -1};
+        if (step.inputs[j] == GradTarget::scratch) {  // one step: computed, then summed
+          m.scratch_slot[k][j] = static_cast<int>(m.lives.size());
+          m.scratch_tensor.push_back(id);
+          m.lives.push_back({bytes[id], s, s, -1});
+        }
+      }
+    }
+  }
+  // The kernels' workspaces: forward's and backward's for their call, the saved
+  // one from forward to backward (the larger backward's, as values: forward
+  // places it the same in both variants).
+  m.workspace_slot.assign(nodes_.size(), {-1, -1, -1});
+  for (size_t k = 0; k < workspaces.size(); ++k) {
+    const KernelWorkspace& w = workspaces[k];
+    const int f = static_cast<int>(k), b = backward_step(k);
+    auto add = [&](int phase, uint64_t size, int first, int last) {
+      if (size == 0) return;
+      m.workspace_slot[k][static_cast<size_t>(phase)] = static_cast<int>(m.lives.size());
+      m.lives.push_back({size, first, last, -1});
+    };
+    add(0, w.forward, f, f);
+    if (for_backward && m.schedule[k].runs) add(1, w.backward, b, b);
+    add(2, w.saved, f, for_backward && reads[k].runs ? b : f);
+  }
+  if (!reuse_)  // every buffer its own, for the whole pass
+    for (BufferLife& life : m.lives) life = {life.bytes, 0, std::max(end, 0), -1};
+  m.arena = plan_arena(m.lives);
+  return m;
+}
+
+void Graph::reserve_arena(uint64_t bytes) {
+  if (bytes <= arena_size_) return;
+  arena_.reset();  // no pass is under way: nothing in the old arena is needed
+  const uint64_t size = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(kArenaAlignment, size));
+  if (!p)
+    throw OutOfMemory(fmt::format("out of memory allocating the graph's {:.2f} GiB of activations and gradients",
+                            static_cast<double>(size) / (1ull << 30)));
+  std::memset(p, 0, size);
+  arena_.reset(p);
+  arena_size_ = size;
+}
+
+void Graph::bind_values(Plan& plan) {
+  if (plan.values_arena == arena_.get()) return;
+  const MemoryLayout& m = plan.layouts[0];
+  plan.values.assign(tensor_names_.size(), Tensor());
+  for (size_t t = 0; t < tensor_names_.size(); ++t)
+    if (m.lives[t].bytes > 0) plan.values[t] = Tensor::view(plan.descs[t], arena_.get() + m.arena.offsets[t]);
+  plan.values_arena = arena_.get();
+}
+
+void Graph::bind_buffers(Plan& plan, int layout) {
+  if (plan.buffers_arena == arena_.get() && plan.buffers_layout == layout) return;
+  const MemoryLayout& m = plan.layouts[static_cast<size_t>(layout)];
+  const size_t n_tensors = tensor_names_.size();
+  plan.buffers.assign(m.lives.size(), Tensor());
+  for (size_t i = n_tensors; i < 2 * n_tensors + m.scratch_tensor.size(); ++i) {
+    if (m.lives[i].bytes == 0) continue;
+    const size_t t = i < 2 * n_tensors ? i - n_tensors : static_cast<size_t>(m.scratch_tensor[i - 2 * n_tensors]);
+    plan.buffers[i] = Tensor::view(plan.descs[t], arena_.get() + m.arena.offsets[i]);
+  }
+  plan.buffers_arena = arena_.get();
+  plan.buffers_layout = layout;
+}
+
+void Graph::bind_workspace(Plan& plan, size_t k, const MemoryLayout& layout) {
+  const std::array<int, 3>& slot = layout.workspace_slot[k];
+  auto at = [&](int i) { return i < 0 ? nullptr : arena_.get() + layout.arena.offsets[static_cast<size_t>(i)]; };
+  plan.kernels[k]->bind_workspace(at(slot[0]), at(slot[1]), at(slot[2]));
+}
+
+Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs, bool training, bool for_backward) {
   check(output_ >= 0, "the graph has no layers");
   std::vector<md_t> descs(tensor_names_.size());
   std::vector<md_t> input_descs;
@@ -236,16 +420,14 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
   }
   // A plan is valid for exactly these input descriptors (dims and layout) and mode.
   for (auto it = plans_.begin(); it != plans_.end(); ++it)
-    if (it->training == training && it->input_descs == input_descs) {
+    if (it->training == training && it->for_backward == for_backward && it->input_descs == input_descs) {
       plans_.splice(plans_.begin(), plans_, it);
       return plans_.front();
     }
   Plan plan;
   plan.training = training;
+  plan.for_backward = for_backward;
   plan.input_descs = input_descs;
-  plan.values.resize(tensor_names_.size());
-  plan.grads.resize(tensor_names_.size());
-  plan.scratch.resize(tensor_names_.size());
   for (const auto& n : nodes_) {
     std::vector<md_t> in;
     for (int id : n.inputs) in.push_back(descs[id]);
@@ -256,10 +438,40 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
                               n.layer->type(), dims_str(in[0].dims()), e.what()));
     }
     descs[n.output] = plan.kernels.back()->output_desc();
-    plan.values[n.output] = Tensor(descs[n.output]);
   }
+  plan.descs = descs;
+  std::vector<KernelWorkspace> workspaces;
+  for (auto& kernel : plan.kernels) {
+    if (for_backward) kernel->prepare_backward();
+    workspaces.push_back(kernel->workspace());
+  }
+  std::vector<uint64_t> bytes(tensor_names_.size(), 0);
+  for (const auto& n : nodes_) bytes[n.output] = descs[n.output].get_size();
+  auto same_layout = [&](int a, int b) { return descs[a] == descs[b]; };
+  uint64_t arena = 0;
+  for (int input_grads = 0; input_grads < (for_backward ? 2 : 1); ++input_grads) {
+    plan.layouts.push_back(memory_layout(bytes, workspaces, training, for_backward, input_grads == 1, same_layout));
+    arena = std::max(arena, plan.layouts.back().arena.size);
+  }
+  // One forward serves both backward variants: values and the forward and saved
+  // workspaces must sit at the same offsets in both.
+  const MemoryLayout &front = plan.layouts.front(), &back = plan.layouts.back();
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    bool same = front.arena.offsets[nodes_[k].output] == back.arena.offsets[nodes_[k].output];
+    for (size_t phase : {0, 2}) {
+      const int a = front.workspace_slot[k][phase], b = back.workspace_slot[k][phase];
+      same = same && (a < 0) == (b < 0) &&
+             (a < 0 || front.arena.offsets[static_cast<size_t>(a)] == back.arena.offsets[static_cast<size_t>(b)]);
+    }
+    check(same, "memory plan: the backward variants place layer '{}' differently", nodes_[k].name);
+  }
+  plan.input_grads.resize(input_ids_.size());
+  reserve_arena(arena);
   plans_.push_front(std::move(plan));
-  if (plans_.size() > kMaxPlans) plans_.pop_back();
+  if (plans_.size() > kMaxPlans) {
+    if (backward_plan_ == &plans_.back()) backward_plan_ = nullptr;
+    plans_.pop_back();
+  }
   return plans_.front();
 }
 
@@ -270,8 +482,17 @@ const Tensor& Graph::forward(const Tensor& input, bool training) {
 
 const Tensor& Graph::forward(const std::map<std::string, const Tensor*>& inputs, bool training) {
   allocate_params();
-  Plan& plan = plan_for(inputs, training);
+  // Training plans keep what backward reads; inference plans free each value
+  // after its last reader (backward() after one repeats the forward).
+  Plan& plan = plan_for(inputs, training, training);
+  run_forward(plan, inputs);
+  return *bound_[output_];
+}
+
+void Graph::run_forward(Plan& plan, const std::map<std::string, const Tensor*>& inputs) {
   current_ = &plan;
+  current_inputs_ = inputs;
+  bind_values(plan);
   bound_.assign(tensor_names_.size(), nullptr);
   for (int id : input_ids_) bound_[id] = inputs.at(tensor_names_[id]);
   if (profiling_ && timings_.size() != nodes_.size()) reset_timings();
@@ -280,6 +501,7 @@ const Tensor& Graph::forward(const std::map<std::string, const Tensor*>& inputs,
     Inputs in;
     for (int id : n.inputs) in.push_back(bound_[id]);
     Tensor& out = plan.values[n.output];
+    bind_workspace(plan, i, plan.layouts.front());
     const auto t0 = clock_type::now();
     plan.kernels[i]->forward(in, out);
     if (profiling_) {
@@ -290,63 +512,79 @@ const Tensor& Graph::forward(const std::map<std::string, const Tensor*>& inputs,
     bound_[n.output] = &out;
   }
   cpu_stream().wait();
-  return *bound_[output_];
+  values_ready_ = true;
+  position_ = static_cast<int>(nodes_.size()) - 1;
 }
 
 void Graph::backward(const Tensor& grad_output, bool input_grads) {
   check(current_ != nullptr, "backward() before forward()");
+  if (!current_->for_backward || !values_ready_) {
+    check(!current_->training,
+          "backward() a second time after one training forward(): its values are spent; run forward() again");
+    Plan& again = plan_for(current_inputs_, false, true);
+    run_forward(again, current_inputs_);
+  }
   Plan& plan = *current_;
-  written_.assign(tensor_names_.size(), false);
+  // Only this backward's input gradients may be read afterwards (not an older one's).
+  backward_plan_ = input_grads ? &plan : nullptr;
+  values_ready_ = false;
+  const int variant = input_grads ? 1 : 0;
+  bind_buffers(plan, variant);
+  const MemoryLayout& layout = plan.layouts[static_cast<size_t>(variant)];
+  const size_t n_tensors = tensor_names_.size();
+  std::vector<bool> input_written(input_ids_.size(), false);
   auto grad_of = [&](int id) -> Tensor& {
-    plan.grads[id].ensure(bound_[id]->desc());
-    return plan.grads[id];
+    const int input = input_index(id);
+    if (input < 0) return plan.buffers[n_tensors + static_cast<size_t>(id)];
+    Tensor& g = plan.input_grads[static_cast<size_t>(input)];
+    g.ensure(bound_[id]->desc());
+    return g;
   };
   Tensor& g_out = grad_of(output_);
+  check(!g_out.empty(), "the graph's output has no gradient buffer");
   check(grad_output.dims() == g_out.dims(), "output gradient is {}, the output is {}", dims_str(grad_output.dims()),
         dims_str(g_out.dims()));
   if (grad_output.desc() == g_out.desc())
     std::memcpy(g_out.data(), grad_output.data(), g_out.desc().get_size());
   else
     grad_reorder_(grad_output.memory(), g_out.memory());
-  written_[output_] = true;
-  const std::vector<bool>& needs = needs_grad(input_grads);
+  if (input_index(output_) >= 0) input_written[static_cast<size_t>(input_index(output_))] = true;
   backward_ran_.assign(nodes_.size(), false);
 
   for (size_t k = nodes_.size(); k-- > 0;) {
     const Node& n = nodes_[k];
-    // Nothing trainable upstream and no input gradient asked for: a frozen prefix
-    // (or a parameter-free one) needs neither backward-data nor backward-weights.
-    if (!needs[n.output]) continue;
-    if (!written_[n.output]) {  // does not reach the loss: its parameters get zero gradient
+    const BackwardStep& step = layout.schedule[k];
+    if (step.zero_params)
       for (Param* p : n.layer->params()) std::fill(p->grad.begin(), p->grad.end(), 0.f);
-      continue;
-    }
+    if (!step.runs) continue;
     Inputs in;
     std::vector<Tensor*> gin;
-    std::vector<int> accumulate_into;
+    std::vector<std::pair<int, int>> accumulate_into;  // (tensor, scratch buffer)
     for (size_t j = 0; j < n.inputs.size(); ++j) {
       const int id = n.inputs[j];
       in.push_back(bound_[id]);
-      const bool wanted = n.layer->input_needs_grad(j) && needs[id];
-      if (!wanted) {
-        gin.push_back(nullptr);
-        continue;
-      }
-      if (!written_[id]) {
-        gin.push_back(&grad_of(id));
-        written_[id] = true;
-      } else {  // second consumer: compute into scratch, then sum
-        plan.scratch[id].ensure(bound_[id]->desc());
-        gin.push_back(&plan.scratch[id]);
-        accumulate_into.push_back(id);
+      switch (step.inputs[j]) {
+        case GradTarget::none:
+          gin.push_back(nullptr);
+          break;
+        case GradTarget::direct:
+          gin.push_back(&grad_of(id));
+          if (input_index(id) >= 0) input_written[static_cast<size_t>(input_index(id))] = true;
+          break;
+        case GradTarget::scratch:
+          const int slot = layout.scratch_slot[k][j];
+          gin.push_back(&plan.buffers[static_cast<size_t>(slot)]);
+          accumulate_into.emplace_back(id, slot);
+          break;
       }
     }
+    bind_workspace(plan, k, layout);
     const auto t0 = clock_type::now();
     backward_ran_[k] = true;
-    plan.kernels[k]->backward(in, *bound_[n.output], plan.grads[n.output], gin);
-    for (int id : accumulate_into) {
+    plan.kernels[k]->backward(in, *bound_[n.output], grad_of(n.output), gin);
+    for (auto [id, slot] : accumulate_into) {
       cpu_stream().wait();
-      accumulate(plan.grads[id], plan.scratch[id]);
+      accumulate(grad_of(id), plan.buffers[static_cast<size_t>(slot)]);
     }
     if (profiling_) {
       cpu_stream().wait();
@@ -354,22 +592,71 @@ void Graph::backward(const Tensor& grad_output, bool input_grads) {
     }
   }
   cpu_stream().wait();
+  position_ = 2 * static_cast<int>(nodes_.size()) - 1;
   // Inputs that no gradient reached read as zero.
   if (input_grads)
-    for (int id : input_ids_)
-      if (!written_[id]) grad_of(id).zero();
+    for (size_t i = 0; i < input_ids_.size(); ++i)
+      if (!input_written[i]) grad_of(input_ids_[i]).zero();
 }
 
 const Tensor& Graph::value(const std::string& name) const {
   const int id = tensor_id(name, "");
   check(current_ && bound_[id], "tensor '{}' has no value yet", name);
+  if (input_index(id) >= 0) return *bound_[id];
+  const BufferLife& life = current_->layouts.front().lives[static_cast<size_t>(id)];
+  if (life.last < position_)
+    throw Error(fmt::format("tensor '{}' has no value now: the memory plan reused its buffer after its last reader "
+                            "(Graph::keep it before the first pass)",
+                            name),
+                Error::Kind::usage);
   return *bound_[id];
 }
 
 const Tensor& Graph::gradient(const std::string& name) const {
   const int id = tensor_id(name, "");
-  check(current_ && !current_->grads[id].empty(), "tensor '{}' has no gradient", name);
-  return current_->grads[id];
+  const int input = input_index(id);
+  check(input >= 0, "tensor '{}' keeps no gradient after backward(): only the graph's inputs do", name);
+  check(backward_plan_ && !backward_plan_->input_grads[static_cast<size_t>(input)].empty(),
+        "tensor '{}' has no gradient: the last backward() did not ask for input gradients", name);
+  return backward_plan_->input_grads[static_cast<size_t>(input)];
+}
+
+Graph::PlannedMemory Graph::planned_memory() const {
+  check(current_ != nullptr, "planned_memory() before forward()");
+  PlannedMemory m;
+  const size_t n_tensors = tensor_names_.size();
+  for (const MemoryLayout& layout : current_->layouts) {
+    m.arena = std::max(m.arena, layout.arena.size);
+    m.live_peak = std::max(m.live_peak, peak_live_bytes(layout.lives));
+  }
+  const MemoryLayout& last = current_->layouts.back();  // the larger variant
+  const size_t workspaces_from = 2 * n_tensors + last.scratch_tensor.size();
+  for (size_t i = 0; i < last.lives.size(); ++i)
+    (i < n_tensors ? m.values : i < 2 * n_tensors ? m.gradients : i < workspaces_from ? m.scratch : m.workspace) +=
+        last.lives[i].bytes;
+  for (size_t t = 0; t < n_tensors && t < last.lives.size(); ++t)
+    m.largest_value = std::max(m.largest_value, last.lives[t].bytes);
+  return m;
+}
+
+double Graph::planned_bytes(int64_t batch, int64_t height, int64_t width, bool training) const {
+  check(output_ >= 0, "the graph has no layers");
+  const std::vector<Dims> dims = tensor_dims(batch, height, width);
+  std::vector<uint64_t> bytes(tensor_names_.size(), 0);
+  double total = 0;
+  bool huge = false;
+  for (const auto& n : nodes_) {
+    double count = sizeof(float);
+    for (int64_t d : dims[n.output]) count *= static_cast<double>(d);
+    total += count;
+    huge = huge || count > static_cast<double>(1ull << 50);
+    if (!huge) bytes[n.output] = static_cast<uint64_t>(count);
+  }
+  // Beyond a pebibyte per tensor an exact plan means nothing (and its offsets
+  // could wrap): every value, and in training every gradient, at once.
+  if (huge) return (training ? 2 : 1) * total;
+  auto same_layout = [&](int a, int b) { return dims[a] == dims[b]; };
+  return static_cast<double>(memory_layout(bytes, {}, training, training, false, same_layout).arena.size);
 }
 
 std::vector<Dims> Graph::tensor_dims(int64_t batch, int64_t height, int64_t width) const {
@@ -407,6 +694,11 @@ double Graph::flops(int64_t height, int64_t width) const {
   double total = 0;
   for (const auto& [name, f] : layer_flops(height, width)) total += f;
   return total;
+}
+
+KernelWorkspace Graph::workspace(const std::string& layer) const {
+  check(current_ != nullptr, "workspace() before forward()");
+  return current_->kernels[node_index(layer)]->workspace();
 }
 
 std::vector<std::pair<std::string, std::string>> Graph::implementations() const {

@@ -6,6 +6,8 @@
 // creates the parameters). A Kernel is the shape-specific part: the oneDNN
 // primitives for one set of input descriptors, created once and cached by the
 // graph per input shape (multi-scale training changes the shape every batch).
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,9 +59,27 @@ struct Param {
 
 using Inputs = std::vector<const Tensor*>;
 
+// Bytes a kernel needs besides its inputs, output and parameters (reorders into
+// a primitive's layout, oneDNN scratchpads, workspaces), per phase. The graph's
+// arena plan places them instead of the kernel owning them: `forward` lives for
+// the forward call, `backward` for the backward call, `saved` from forward to
+// backward (written by one, read by the other).
+struct KernelWorkspace {
+  uint64_t forward = 0, backward = 0, saved = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
+  // Called once by a plan that will run backward, before workspace(): a kernel
+  // that makes its backward primitives lazily makes them now, so that the
+  // buffers they need are known to the plan.
+  virtual void prepare_backward() {}
+  virtual KernelWorkspace workspace() const { return {}; }
+  // Where the workspace is for the next forward()/backward() call (the arena may
+  // move between calls); null for a phase that asked for nothing. A kernel never
+  // bound (run outside a graph) allocates its own buffers.
+  virtual void bind_workspace(std::byte* /*forward*/, std::byte* /*backward*/, std::byte* /*saved*/) {}
   virtual md_t output_desc() const = 0;
   // The implementation running this kernel (e.g. oneDNN's "jit:avx512_core"), for
   // benchmarks and tests; empty when there is nothing to say.
@@ -90,6 +110,17 @@ class Layer {
   virtual double flops(const std::vector<Dims>&) const { return 0.0; }
   // False for inputs that only provide a shape (e.g. resize's `like`).
   virtual bool input_needs_grad(size_t) const { return true; }
+  // What the kernel's backward reads besides the output gradient, for the
+  // graph's memory plan: a value nobody's backward reads is freed after its last
+  // forward reader. The defaults say "everything" (always safe); a layer whose
+  // backward keeps what it needs itself (dropout's multipliers) or needs nothing
+  // (add, concat) says so, and its inputs' memory is reused sooner.
+  virtual bool backward_reads_input(size_t) const { return true; }
+  virtual bool backward_reads_output() const { return true; }
+  // Whether forward may write its output over input 0's buffer when nothing else
+  // reads that input afterwards (and the layouts agree): ReLU, add, dropout in
+  // evaluation. The kernel must then work with in[0] and out sharing memory.
+  virtual bool runs_in_place(bool /*training*/) const { return false; }
   // Merges a following ReLU/leaky ReLU into this layer when oneDNN can fuse it.
   virtual bool fuse_relu(float /*negative_slope*/) { return false; }
   // True for ReLU-like layers a producer may absorb; sets the negative slope.

@@ -20,7 +20,7 @@ MemoryPlan plan_training_memory(const Graph& graph, int64_t batch, int64_t heigh
   MemoryPlan p;
   p.parameters = 2 * kFloat * static_cast<double>(graph.parameter_count(true));
   p.optimizer = static_cast<double>(optimizer_arrays) * kFloat * static_cast<double>(graph.parameter_count());
-  p.activations = 2 * kFloat * graph.activation_elements(batch, height, width);
+  p.activations = graph.planned_bytes(batch, height, width, /*training=*/true);
   return p;
 }
 

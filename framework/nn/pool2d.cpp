@@ -3,6 +3,7 @@
 #include "core/checked_int.hpp"
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/workspace_block.hpp"
 #include "nn/registry.hpp"
 
 namespace atrous {
@@ -28,7 +29,22 @@ class PoolKernel : public Kernel {
     auto d = pooling_forward::desc(prop_kind::forward_training, alg, src_md, any_desc(y), strides, kernel, pad, pad);
     fwd_pd = pooling_forward::primitive_desc(d, cpu_engine());
     fwd = pooling_forward(fwd_pd);
-    if (alg == algorithm::pooling_max) workspace = dnnl::memory(fwd_pd.workspace_desc(), cpu_engine());
+    // Max pooling's workspace (where each maximum was) lives from forward to
+    // backward, like an activation.
+    if (alg == algorithm::pooling_max) saved_ws.add(max_workspace, fwd_pd.workspace_desc());
+  }
+
+  void prepare_backward() override {
+    ensure_backward();
+    if (backward_ws_declared) return;
+    backward_ws_declared = true;
+    if (fwd_pd.dst_desc() != bwd_pd.diff_dst_desc()) backward_ws.add(dd_buf, bwd_pd.diff_dst_desc());
+    if (src_md != bwd_pd.diff_src_desc()) backward_ws.add(ds_buf, bwd_pd.diff_src_desc());
+  }
+  KernelWorkspace workspace() const override { return {0, backward_ws.bytes(), saved_ws.bytes()}; }
+  void bind_workspace(std::byte*, std::byte* backward, std::byte* saved) override {
+    backward_ws.bind(backward);
+    saved_ws.bind(saved);
   }
 
   md_t output_desc() const override { return fwd_pd.dst_desc(); }
@@ -36,19 +52,15 @@ class PoolKernel : public Kernel {
   void forward(const Inputs& in, Tensor& out) override {
     args_t args{{DNNL_ARG_SRC, as_layout(*in[0], fwd_pd.src_desc(), src_buf, src_reorder)},
                 {DNNL_ARG_DST, out.memory()}};
-    if (workspace) args[DNNL_ARG_WORKSPACE] = workspace;
+    if (alg == algorithm::pooling_max) args[DNNL_ARG_WORKSPACE] = workspace_memory();
     execute(fwd, args);
   }
 
   void backward(const Inputs&, const Tensor&, const Tensor& grad_out, const std::vector<Tensor*>& grad_in) override {
     if (!grad_in[0]) return;  // no parameters
-    if (!bwd) {
-      auto d = pooling_backward::desc(alg, src_md, fwd_pd.dst_desc(), strides, kernel, pad, pad);
-      bwd_pd = pooling_backward::primitive_desc(d, cpu_engine(), fwd_pd);
-      bwd = pooling_backward(bwd_pd);
-    }
+    ensure_backward();
     args_t args{{DNNL_ARG_DIFF_DST, as_layout(grad_out, bwd_pd.diff_dst_desc(), dd_buf, dd_reorder)}};
-    if (workspace) args[DNNL_ARG_WORKSPACE] = workspace;
+    if (alg == algorithm::pooling_max) args[DNNL_ARG_WORKSPACE] = workspace_memory();
     const bool direct = bwd_pd.diff_src_desc() == grad_in[0]->desc();
     if (!direct) ds_buf.ensure(bwd_pd.diff_src_desc());
     args[DNNL_ARG_DIFF_SRC] = direct ? grad_in[0]->memory() : ds_buf.memory();
@@ -57,6 +69,17 @@ class PoolKernel : public Kernel {
   }
 
  private:
+  void ensure_backward() {
+    if (bwd) return;
+    auto d = pooling_backward::desc(alg, src_md, fwd_pd.dst_desc(), strides, kernel, pad, pad);
+    bwd_pd = pooling_backward::primitive_desc(d, cpu_engine(), fwd_pd);
+    bwd = pooling_backward(bwd_pd);
+  }
+  dnnl::memory workspace_memory() {
+    max_workspace.ensure(fwd_pd.workspace_desc());
+    return max_workspace.memory();
+  }
+
   md_t src_md;
   memory::dims strides, kernel, pad;
   algorithm alg;
@@ -64,7 +87,9 @@ class PoolKernel : public Kernel {
   pooling_forward fwd;
   pooling_backward::primitive_desc bwd_pd;
   pooling_backward bwd;
-  dnnl::memory workspace;
+  Tensor max_workspace;  // where each maximum was
+  WorkspaceBlock saved_ws, backward_ws;
+  bool backward_ws_declared = false;
   Tensor src_buf, dd_buf, ds_buf;
   CachedReorder src_reorder, dd_reorder, ds_reorder;
 };

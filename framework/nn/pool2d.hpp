@@ -28,6 +28,9 @@ class Pool2d : public Layer {
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override;
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  // Backward reads neither its inputs' values nor its output's (memory plan).
+  bool backward_reads_input(size_t) const override { return false; }
+  bool backward_reads_output() const override { return false; }
   // One comparison or addition per window element and output.
   double flops(const std::vector<Dims>& inputs) const override;
   const PoolSpec& spec() const { return spec_; }

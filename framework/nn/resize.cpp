@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "nn/dnnl_util.hpp"
+#include "nn/workspace_block.hpp"
 #include "nn/registry.hpp"
 #include "nn/resize_plain.hpp"
 
@@ -114,8 +115,15 @@ class DnnlResizeKernel : public Kernel {
 // producer chose another layout.
 class PlainResizeKernel : public Kernel {
  public:
-  PlainResizeKernel(Resize::Mode mode, bool align_corners, const Dims& in, const Dims& out)
-      : bilinear(mode == Resize::Mode::bilinear), in_dims(in), out_dims(out) {
+  PlainResizeKernel(Resize::Mode mode, bool align_corners, const md_t& in_md, const Dims& out)
+      : bilinear(mode == Resize::Mode::bilinear), in_dims(in_md.dims()), out_dims(out) {
+    const Dims in = in_dims;
+    // The input (forward) and its gradient (backward) in plain layout, when the
+    // producer chose another: arena space for the one call.
+    if (!is_plain(in_md)) {
+      forward_ws.add(src_buf, plain_desc(in_dims));
+      backward_ws.add(ds_buf, plain_desc(in_dims));
+    }
     if (bilinear) {
       lin_h = linear_axis(in[2], out[2], align_corners);
       lin_w = linear_axis(in[3], out[3], align_corners);
@@ -126,6 +134,11 @@ class PlainResizeKernel : public Kernel {
   }
 
   md_t output_desc() const override { return plain_desc(out_dims); }
+  KernelWorkspace workspace() const override { return {forward_ws.bytes(), backward_ws.bytes(), 0}; }
+  void bind_workspace(std::byte* forward, std::byte* backward, std::byte*) override {
+    forward_ws.bind(forward);
+    backward_ws.bind(backward);
+  }
 
   void forward(const Inputs& in, Tensor& out) override {
     const dnnl::memory x = as_layout(*in[0], plain_desc(in_dims), src_buf, src_reorder);
@@ -157,6 +170,7 @@ class PlainResizeKernel : public Kernel {
   LinearAxis lin_h, lin_w;
   std::vector<int64_t> near_h, near_w;
   Tensor src_buf, ds_buf;
+  WorkspaceBlock forward_ws, backward_ws;
   CachedReorder src_reorder, ds_reorder;
 };
 
@@ -269,7 +283,7 @@ std::unique_ptr<Kernel> Resize::make_kernel(const std::vector<md_t>& inputs, boo
     return std::make_unique<DnnlResizeKernel>(algorithm::resampling_linear, inputs[0], y);
   if (mode_ == Mode::nearest && y[2] % x[2] == 0 && y[3] % x[3] == 0)
     return std::make_unique<DnnlResizeKernel>(algorithm::resampling_nearest, inputs[0], y);
-  return std::make_unique<PlainResizeKernel>(mode_, align_corners_, x, y);
+  return std::make_unique<PlainResizeKernel>(mode_, align_corners_, inputs[0], y);
 }
 
 ATROUS_REGISTER_LAYER("resize", [](const Attrs& a) { return std::make_unique<Resize>(a); });

@@ -23,6 +23,9 @@ class Resize : public Layer {
   Shape bind(const std::vector<Shape>& inputs) override;
   Dims output_dims(const std::vector<Dims>& inputs) const override;
   std::unique_ptr<Kernel> make_kernel(const std::vector<md_t>& inputs, bool training) override;
+  // Backward reads neither its inputs' values nor its output's (memory plan).
+  bool backward_reads_input(size_t) const override { return false; }
+  bool backward_reads_output() const override { return false; }
   // Bilinear: four multiply-adds per output element; nearest: none.
   double flops(const std::vector<Dims>& inputs) const override;
   bool input_needs_grad(size_t i) const override { return i == 0; }
