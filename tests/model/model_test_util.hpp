@@ -6,6 +6,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "model/build.hpp"
@@ -26,6 +28,15 @@ inline std::string model_error(const std::string& yaml, const ModelOptions& o = 
 
 inline std::string zoo_model(const std::string& name) {
   return std::string(ATROUS_SOURCE_DIR) + "/configs/models/" + name + ".yaml";
+}
+
+// The names of every model in configs/models (the zoo), sorted.
+inline std::vector<std::string> zoo_model_names() {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(ATROUS_SOURCE_DIR) + "/configs/models"))
+    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace atrous::testing

@@ -15,13 +15,7 @@
 namespace atrous {
 namespace {
 
-std::vector<std::string> zoo() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(ATROUS_SOURCE_DIR) + "/configs/models"))
-    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> zoo() { return testing::zoo_model_names(); }
 
 // The zoo's models at width 8 where they have a width (the bench models are 64
 // wide): the plan depends on the graph's structure, not its channel counts, and

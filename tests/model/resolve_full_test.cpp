@@ -19,13 +19,7 @@ namespace {
 
 using testing::zoo_model;
 
-std::vector<std::string> zoo() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(ATROUS_SOURCE_DIR) + "/configs/models"))
-    if (e.path().extension() == ".yaml") out.push_back(e.path().stem().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> zoo() { return testing::zoo_model_names(); }
 
 nlohmann::json attributes_of(const nlohmann::json& layer) {
   nlohmann::json a = layer;
