@@ -96,11 +96,12 @@ class BatchNormKernel : public Kernel {
     auto desc = batch_normalization_forward::desc(prop_kind::forward_training, compute_desc(in), L.eps(), flags_);
     fwd_pd_ = batch_normalization_forward::primitive_desc(desc, cpu_engine());
     fwd_ = batch_normalization_forward(fwd_pd_);
-    // Kept from forward to backward: the input in the compute layout (backward
-    // reads it again) and the fused ReLU's workspace. Batch statistics are
-    // per-channel: small, owned.
-    if (in != fwd_pd_.src_desc()) saved_ws_.add(src_buf_, fwd_pd_.src_desc());
+    // Kept from forward to backward: the fused ReLU's workspace and, when
+    // backward will run (always after a training forward, else once
+    // prepare_backward says so), the input in the compute layout, which
+    // backward reads again. Batch statistics are per-channel: small, owned.
     if (L.relu_fused()) saved_ws_.add(workspace_, fwd_pd_.workspace_desc());
+    if (training) keep_source();
     if (training) {
       mean_ = Tensor(fwd_pd_.mean_desc());
       var_ = Tensor(fwd_pd_.variance_desc());
@@ -110,6 +111,7 @@ class BatchNormKernel : public Kernel {
   md_t output_desc() const override { return fwd_pd_.dst_desc(); }
 
   void prepare_backward() override {
+    keep_source();
     ensure_backward();
     if (backward_ws_declared_) return;
     backward_ws_declared_ = true;
@@ -124,7 +126,16 @@ class BatchNormKernel : public Kernel {
 
   void forward(const Inputs& in, Tensor& out) override {
     args_t args;
-    args[DNNL_ARG_SRC] = as_layout(*in[0], fwd_pd_.src_desc(), src_buf_, src_reorder_);
+    source_kept_ = source_declared_ && in[0]->desc() != fwd_pd_.src_desc();
+    if (!source_declared_ && in[0]->desc() != fwd_pd_.src_desc()) {
+      // Forward only: the input goes into the compute layout straight in the
+      // output (dst has src's layout), and is normalised there in place; no copy
+      // of it is kept (a later backward reorders it again).
+      src_reorder_(in[0]->memory(), out.memory());
+      args[DNNL_ARG_SRC] = out.memory();
+    } else {
+      args[DNNL_ARG_SRC] = as_layout(*in[0], fwd_pd_.src_desc(), src_buf_, src_reorder_);
+    }
     args[DNNL_ARG_DST] = out.memory();
     add_stats_and_params(args);
     execute(fwd_, args);
@@ -136,9 +147,9 @@ class BatchNormKernel : public Kernel {
     if (!grad_in[0] && !L.affine()) return;
     ensure_backward();
     args_t args;
-    // The forward pass already put this input in the compute layout.
-    const bool reuse = in[0]->desc() != bwd_pd_.src_desc() && !src_buf_.empty() &&
-                       src_buf_.desc() == bwd_pd_.src_desc();
+    // The forward pass already put this input in the compute layout (unless it
+    // ran forward-only).
+    const bool reuse = source_kept_ && src_buf_.desc() == bwd_pd_.src_desc();
     args[DNNL_ARG_SRC] = reuse ? src_buf_.memory() : as_layout(*in[0], bwd_pd_.src_desc(), src_buf_, src_reorder_);
     args[DNNL_ARG_DIFF_DST] = as_layout(grad_out, bwd_pd_.diff_dst_desc(), dd_buf_, dd_reorder_);
     add_stats_and_params(args);
@@ -190,6 +201,13 @@ class BatchNormKernel : public Kernel {
     }
   }
 
+  // Declares the input's copy in the compute layout as kept for backward.
+  void keep_source() {
+    if (source_declared_) return;
+    source_declared_ = true;
+    if (in_md_ != fwd_pd_.src_desc()) saved_ws_.add(src_buf_, fwd_pd_.src_desc());
+  }
+
   void ensure_backward() {
     if (bwd_ready_) return;
     // prop_kind::backward also computes the scale/shift gradients.
@@ -214,6 +232,8 @@ class BatchNormKernel : public Kernel {
   Tensor workspace_;  // the fused ReLU's, from forward to backward
   WorkspaceBlock saved_ws_, backward_ws_;
   bool backward_ws_declared_ = false;
+  bool source_declared_ = false;  // training, or prepare_backward: forward keeps its input's copy
+  bool source_kept_ = false;      // the last forward left the input's copy in src_buf_
   Tensor mean_, var_;  // the last training forward's batch statistics, for backward
   Tensor src_buf_, dd_buf_, ds_buf_;
   CachedReorder src_reorder_, dd_reorder_, ds_reorder_;

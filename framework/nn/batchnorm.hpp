@@ -29,6 +29,9 @@ class BatchNorm : public Layer {
   // workspace), not the output; the synchronised kernel reads the output as the
   // fused ReLU's mask. A value nobody's backward reads is freed sooner.
   bool backward_reads_output() const override { return relu_ && sync_; }
+  // In inference it normalises in place when its input has the compute layout
+  // (and nothing reads that input afterwards: the graph's memory plan decides).
+  bool runs_in_place(bool training) const override { return !training; }
 
   int64_t channels() const { return channels_; }
   float momentum() const { return momentum_; }

@@ -60,6 +60,13 @@ ChannelSlicer::ChannelSlicer(const std::vector<Dims>& parts, const md_t& whole) 
       break;
     }
   to_part_.resize(parts.size());
+  from_part_.resize(parts.size());
+}
+
+void ChannelSlicer::write(size_t i, const Tensor& part, Tensor& whole) {
+  check(!via_plain(), "concat: a channel slice of this layout is not a view of the output");
+  dnnl::memory slice(views_[i], cpu_engine(), whole.memory().get_data_handle());
+  from_part_[i](part.memory(), slice);
 }
 
 void ChannelSlicer::operator()(const Tensor& whole, const std::vector<Tensor*>& parts) {
@@ -93,6 +100,11 @@ class ConcatKernel : public MultiSourceKernel<concat> {
                 const std::vector<Tensor*>& grad_in) override {
     slicer_(grad_out, grad_in);
   }
+
+  // Piecewise when every input's channels start on a block boundary of the
+  // output's layout (always in plain layouts).
+  bool assembles_inputs() const override { return !slicer_.via_plain(); }
+  void assemble_input(size_t j, const Tensor& in, Tensor& out) override { slicer_.write(j, in, out); }
 
  private:
   ChannelSlicer slicer_;

@@ -15,13 +15,16 @@ class ChannelSlicer {
   // Null parts are skipped.
   void operator()(const Tensor& whole, const std::vector<Tensor*>& parts);
   bool via_plain() const { return source_ != whole_; }
+  // The other way (concat's forward in pieces): copies `part` into its slice of
+  // `whole`. Only when the slices are views of `whole` itself (!via_plain()).
+  void write(size_t i, const Tensor& part, Tensor& whole);
 
  private:
   md_t whole_, source_;      // the expected layout of `whole`, and the one sliced
   std::vector<md_t> views_;  // per part: its channel slice of source_
   Tensor buf_;
   CachedReorder to_source_;
-  std::vector<CachedReorder> to_part_;
+  std::vector<CachedReorder> to_part_, from_part_;
 };
 
 class Concat : public MergeLayer {
@@ -34,6 +37,7 @@ class Concat : public MergeLayer {
   // Backward reads neither its inputs' values nor its output's (memory plan).
   bool backward_reads_input(size_t) const override { return false; }
   bool backward_reads_output() const override { return false; }
+  bool assembles_inputs() const override { return true; }
 };
 
 }  // namespace atrous

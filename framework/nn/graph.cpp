@@ -199,6 +199,11 @@ void Graph::freeze(const std::string& layer) {
 
 bool Graph::frozen(const std::string& layer) const { return nodes_[node_index(layer)].frozen; }
 
+bool Graph::assembled(const std::string& layer) const {
+  check(current_ != nullptr, "assembled() before forward()");
+  return current_->layouts.front().assembled[node_index(layer)];
+}
+
 bool Graph::ran_backward(const std::string& layer) const {
   const size_t k = node_index(layer);
   return k < backward_ran_.size() && backward_ran_[k];
@@ -273,8 +278,9 @@ void Graph::set_memory_reuse(bool on) {
 
 template <typename SameLayout>
 Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes,
-                                         const std::vector<KernelWorkspace>& workspaces, bool training,
-                                         bool for_backward, bool input_grads, const SameLayout& same_layout) const {
+                                         const std::vector<KernelWorkspace>& workspaces,
+                                         const std::vector<bool>& assembles, bool training, bool for_backward,
+                                         bool input_grads, const SameLayout& same_layout) const {
   const int n_nodes = static_cast<int>(nodes_.size());
   const size_t n_tensors = tensor_names_.size();
   const int end = for_backward ? 2 * n_nodes - 1 : n_nodes - 1;
@@ -307,6 +313,28 @@ Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes,
   }
   for (size_t t = 0; t < n_tensors; ++t)
     if ((static_cast<int>(t) == output_ || kept_[t]) && producer[t] >= 0) m.lives[t].last = end;
+  // Assembly (inference): a node that can write its inputs into its output
+  // piecewise, and is the only reader of each (none a graph input), takes each
+  // one in right after its producer runs. The inputs then die at their
+  // producers and the output is born at the first of them: ASPP's branches are
+  // never all alive beside their concatenation.
+  m.assembled_into.assign(n_tensors, -1);
+  m.assembled.assign(nodes_.size(), false);
+  if (!for_backward && reuse_ && !assembles.empty())
+    for (size_t k = 0; k < nodes_.size(); ++k) {
+      const Node& n = nodes_[k];
+      if (!assembles[k] || n.inputs.empty()) continue;
+      bool alone = true;
+      for (int id : n.inputs)
+        alone = alone && producer[id] >= 0 && consumers_[id] == 1 && m.lives[id].last == static_cast<int>(k);
+      if (!alone) continue;
+      m.assembled[k] = true;
+      for (int id : n.inputs) {
+        m.lives[id].last = producer[id];
+        m.assembled_into[id] = static_cast<int>(k);
+        m.lives[n.output].first = std::min(m.lives[n.output].first, producer[id]);
+      }
+    }
   // In place: the output takes over input 0's buffer when nothing reads that input later.
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const Node& n = nodes_[k];
@@ -357,8 +385,17 @@ Graph::MemoryLayout Graph::memory_layout(const std::vector<uint64_t>& bytes,
     if (for_backward && m.schedule[k].runs) add(1, w.backward, b, b);
     add(2, w.saved, f, for_backward && reads[k].runs ? b : f);
   }
-  if (!reuse_)  // every buffer its own, for the whole pass
-    for (BufferLife& life : m.lives) life = {life.bytes, 0, std::max(end, 0), -1};
+  if (!reuse_) {
+    // Every buffer its own, for the whole pass. What only backward uses
+    // (gradients, sums, backward workspaces) is placed after everything forward
+    // uses, so that both backward variants place the latter alike.
+    std::vector<bool> backward_only(m.lives.size(), false);
+    for (size_t i = n_tensors; i < 2 * n_tensors + m.scratch_tensor.size(); ++i) backward_only[i] = true;
+    for (const auto& slot : m.workspace_slot)
+      if (slot[1] >= 0) backward_only[static_cast<size_t>(slot[1])] = true;
+    const int last = std::max(end, 0), later = std::min(1, last);
+    for (size_t i = 0; i < m.lives.size(); ++i) m.lives[i] = {m.lives[i].bytes, backward_only[i] ? later : 0, last, -1};
+  }
   m.arena = plan_arena(m.lives);
   return m;
 }
@@ -445,12 +482,18 @@ Graph::Plan& Graph::plan_for(const std::map<std::string, const Tensor*>& inputs,
     if (for_backward) kernel->prepare_backward();
     workspaces.push_back(kernel->workspace());
   }
+  // A graph input's bytes size the scratch where its gradient contributions are
+  // summed when several layers read it (its value and gradient are not the arena's).
   std::vector<uint64_t> bytes(tensor_names_.size(), 0);
   for (const auto& n : nodes_) bytes[n.output] = descs[n.output].get_size();
+  for (int id : input_ids_) bytes[id] = descs[id].get_size();
   auto same_layout = [&](int a, int b) { return descs[a] == descs[b]; };
+  std::vector<bool> assembles;
+  for (const auto& kernel : plan.kernels) assembles.push_back(kernel->assembles_inputs());
   uint64_t arena = 0;
   for (int input_grads = 0; input_grads < (for_backward ? 2 : 1); ++input_grads) {
-    plan.layouts.push_back(memory_layout(bytes, workspaces, training, for_backward, input_grads == 1, same_layout));
+    plan.layouts.push_back(
+        memory_layout(bytes, workspaces, assembles, training, for_backward, input_grads == 1, same_layout));
     arena = std::max(arena, plan.layouts.back().arena.size);
   }
   // One forward serves both backward variants: values and the forward and saved
@@ -496,20 +539,32 @@ void Graph::run_forward(Plan& plan, const std::map<std::string, const Tensor*>& 
   bound_.assign(tensor_names_.size(), nullptr);
   for (int id : input_ids_) bound_[id] = inputs.at(tensor_names_[id]);
   if (profiling_ && timings_.size() != nodes_.size()) reset_timings();
+  const MemoryLayout& layout = plan.layouts.front();
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     Inputs in;
     for (int id : n.inputs) in.push_back(bound_[id]);
     Tensor& out = plan.values[n.output];
-    bind_workspace(plan, i, plan.layouts.front());
+    bind_workspace(plan, i, layout);
     const auto t0 = clock_type::now();
-    plan.kernels[i]->forward(in, out);
+    if (!layout.assembled[i]) plan.kernels[i]->forward(in, out);  // else its inputs are already in
     if (profiling_) {
       cpu_stream().wait();
       timings_[i].forward_ms += ms_since(t0);
       timings_[i].calls++;
     }
     bound_[n.output] = &out;
+    if (const int into = layout.assembled_into[n.output]; into >= 0) {
+      const Node& whole = nodes_[static_cast<size_t>(into)];
+      const auto j = std::find(whole.inputs.begin(), whole.inputs.end(), n.output) - whole.inputs.begin();
+      const auto t1 = clock_type::now();
+      plan.kernels[static_cast<size_t>(into)]->assemble_input(static_cast<size_t>(j), out,
+                                                             plan.values[whole.output]);
+      if (profiling_) {
+        cpu_stream().wait();
+        timings_[static_cast<size_t>(into)].forward_ms += ms_since(t1);
+      }
+    }
   }
   cpu_stream().wait();
   values_ready_ = true;
@@ -656,7 +711,9 @@ double Graph::planned_bytes(int64_t batch, int64_t height, int64_t width, bool t
   // could wrap): every value, and in training every gradient, at once.
   if (huge) return (training ? 2 : 1) * total;
   auto same_layout = [&](int a, int b) { return dims[a] == dims[b]; };
-  return static_cast<double>(memory_layout(bytes, {}, training, training, false, same_layout).arena.size);
+  std::vector<bool> assembles;
+  for (const auto& n : nodes_) assembles.push_back(n.layer->assembles_inputs());
+  return static_cast<double>(memory_layout(bytes, {}, assembles, training, training, false, same_layout).arena.size);
 }
 
 std::vector<Dims> Graph::tensor_dims(int64_t batch, int64_t height, int64_t width) const {

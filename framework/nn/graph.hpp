@@ -78,6 +78,10 @@ class Graph {
   // Whether the layer's kernel ran backward in the most recent backward() (tests
   // read it to see that a frozen prefix costs no backward work).
   bool ran_backward(const std::string& layer) const;
+  // Whether the most recent pass assembled the layer's output piecewise, each
+  // input copied in right after its producer ran (an inference concat whose
+  // inputs nothing else reads; Kernel::assembles_inputs).
+  bool assembled(const std::string& layer) const;
   // Tells random layers (dropout) which training step runs next.
   void set_step(int64_t step);
 
@@ -170,6 +174,11 @@ class Graph {
     std::vector<int> scratch_tensor;              // per scratch buffer (from 2T on): the tensor it sums for
     std::vector<std::array<int, 3>> workspace_slot;  // per node: buffer index or -1, per phase
     std::vector<BackwardStep> schedule;           // per node (for_backward plans)
+    // Inference: per tensor, the node that copies it into its output right after
+    // it is produced (Kernel::assemble_input), or -1; per node, whether it is
+    // assembled so (its forward() is not called).
+    std::vector<int> assembled_into;
+    std::vector<bool> assembled;
   };
   struct Plan {
     bool training = false;      // kernels built for training
@@ -200,9 +209,12 @@ class Graph {
   // plan's schedule: forward steps 0..N-1, then node k's backward at 2N-1-k.
   // `same_layout(a, b)`: may tensor b be written over tensor a (in place).
   // `workspaces`: per node, what its kernel asked for (empty: none, a plan from shapes alone).
+  // `assembles`: per node, whether it can write its inputs into its output
+  // piecewise (Kernel::assembles_inputs); inference plans then do so.
   template <typename SameLayout>
   MemoryLayout memory_layout(const std::vector<uint64_t>& bytes, const std::vector<KernelWorkspace>& workspaces,
-                             bool training, bool for_backward, bool input_grads, const SameLayout& same_layout) const;
+                             const std::vector<bool>& assembles, bool training, bool for_backward, bool input_grads,
+                             const SameLayout& same_layout) const;
   // Makes the arena hold `bytes` (a fresh arena is zeroed).
   void reserve_arena(uint64_t bytes);
   void bind_values(Plan& plan);

@@ -85,6 +85,14 @@ class Kernel {
   // benchmarks and tests; empty when there is nothing to say.
   virtual std::string implementation() const { return ""; }
   virtual void forward(const Inputs& in, Tensor& out) = 0;
+  // Forward in pieces (concat): whether this kernel can write each input into
+  // its own part of the output by itself, as soon as that input exists. An
+  // inference plan then copies each input right after its producer runs and
+  // frees it there, instead of holding every input until the last one is ready
+  // (ASPP's five branches beside their concatenation). assemble_input(j, in,
+  // out) writes input j's part; forward() is then not called.
+  virtual bool assembles_inputs() const { return false; }
+  virtual void assemble_input(size_t /*j*/, const Tensor& /*in*/, Tensor& /*out*/) {}
   // Writes (overwrites) the gradients of the inputs whose grad_in entry is not null,
   // and of the layer's trainable parameters. grad_out has out's descriptor; each
   // grad_in[i] has in[i]'s descriptor.
@@ -121,6 +129,9 @@ class Layer {
   // reads that input afterwards (and the layouts agree): ReLU, add, dropout in
   // evaluation. The kernel must then work with in[0] and out sharing memory.
   virtual bool runs_in_place(bool /*training*/) const { return false; }
+  // Whether its kernels can assemble their output from their inputs piecewise
+  // (Kernel::assembles_inputs) in plain layouts, for plans made from shapes alone.
+  virtual bool assembles_inputs() const { return false; }
   // Merges a following ReLU/leaky ReLU into this layer when oneDNN can fuse it.
   virtual bool fuse_relu(float /*negative_slope*/) { return false; }
   // True for ReLU-like layers a producer may absorb; sets the negative slope.

@@ -75,5 +75,25 @@ TEST(GraphGradient, SetOutputAfterRunningGivesTheNewOutputsGradient) {
   }
 }
 
+// An input read by several layers: its gradient is the sum of what each one
+// gives, summed through a scratch buffer the memory plan must size from the
+// input's own descriptor (it once had none, and backward failed). Checked
+// against finite differences, with and without the memory plan.
+TEST(GraphGradient, AnInputReadByTwoLayersGetsTheSumOfTheirGradients) {
+  for (const bool reuse : {true, false}) {
+    SCOPED_TRACE(reuse ? "planned" : "a buffer per tensor");
+    Graph g;
+    g.add_input("x", {2, 8, 8});
+    g.add("a", create_layer("conv", json{{"out", 3}}), {"x"});
+    g.add("b", create_layer("conv", json{{"out", 3}, {"dilation", 2}}), {"x"});
+    g.add("sum", create_layer("add", json::object()), {"a", "b"});
+    g.set_memory_reuse(reuse);
+    g.init(7);
+    const auto r = testing::check_gradients(g, {{"x", testing::random_tensor({1, 2, 8, 8}, 1)}});
+    EXPECT_GT(r.checked, 0);
+    EXPECT_EQ(r.failed, 0) << r.report;
+  }
+}
+
 }  // namespace
 }  // namespace atrous
