@@ -1,5 +1,9 @@
 #include "nn/conv_like_kernel.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
 #include "nn/dnnl_util.hpp"
 #include "nn/workspace_block.hpp"
 
@@ -69,6 +73,7 @@ class ConvLikeKernel : public Kernel {
                              : typename P::forward::desc(prop_kind::forward_training, P::direct, src_any, weights_any,
                                                          dst_any, strides, dilates, pad_l, pad_r);
     fwd_pd = typename P::forward::primitive_desc(desc, attr, cpu_engine());
+    if (compute == memory::data_type::bf16 && on_gemm()) pad_explicitly(x, attr);
     fwd = typename P::forward(fwd_pd);
     if (in_md != fwd_pd.src_desc()) forward_ws.add(src_buf, fwd_pd.src_desc());
     forward_ws.add(fwd_scratch, fwd_pd.scratchpad_desc());
@@ -108,7 +113,7 @@ class ConvLikeKernel : public Kernel {
 
   void forward(const Inputs& in, Tensor& out) override {
     args_t args;
-    args[DNNL_ARG_SRC] = as_layout(*in[0], fwd_pd.src_desc(), src_buf, src_reorder);
+    args[DNNL_ARG_SRC] = source(*in[0], fwd_pd.src_desc(), src_buf, src_reorder);
     args[DNNL_ARG_WEIGHTS] = fwd_weights.get(L.weight().value.data(), weights_plain, fwd_pd.weights_desc());
     if (L.has_bias()) args[DNNL_ARG_BIAS] = dnnl::memory(bias_md, cpu_engine(), L.bias()->value.data());
     args[DNNL_ARG_DST] = out.memory();
@@ -128,7 +133,7 @@ class ConvLikeKernel : public Kernel {
       args_t args;
       // The forward pass's reordered input lived only through forward (its arena
       // space is reused since): reorder again, the same bits.
-      args[DNNL_ARG_SRC] = as_layout(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
+      args[DNNL_ARG_SRC] = source(*in[0], bwd_w_pd.src_desc(), src_w_buf, src_w_reorder);
       args[DNNL_ARG_DIFF_DST] = as_layout(diff_dst, bwd_w_pd.diff_dst_desc(), dd_w_buf, dd_w_reorder);
       const bool direct = bwd_w_pd.diff_weights_desc() == weights_plain;
       dnnl::memory dw = direct ? dnnl::memory(weights_plain, cpu_engine(), L.weight().grad.data())
@@ -155,7 +160,7 @@ class ConvLikeKernel : public Kernel {
       args[DNNL_ARG_DIFF_SRC] = ds;
       if (auto pad = scratchpad_memory(bwd_d_scratch, bwd_d_pd.scratchpad_desc())) args[DNNL_ARG_SCRATCHPAD] = pad;
       execute(bwd_d, args);
-      if (!direct) ds_reorder(ds, grad_in[0]->memory());
+      if (!direct) ds_reorder(padded() ? interior(ds) : ds, grad_in[0]->memory());
     }
   }
 
@@ -178,6 +183,62 @@ class ConvLikeKernel : public Kernel {
     bwd_ready = true;
   }
 
+  bool on_gemm() const { return std::string(fwd_pd.impl_info_str()).find("gemm") != std::string::npos; }
+  bool padded() const { return pre_l[0] > 0 || pre_l[1] > 0 || pre_r[0] > 0 || pre_r[1] > 0; }
+
+  // oneDNN 2.6 runs a bf16 convolution whose padding exceeds 15 (ASPP's rates
+  // 16 and 18) on gemm, at about 2/3 of its JIT kernels' rate. Padding the
+  // input explicitly by the excess, so that the primitive's own padding is at
+  // most 15 (or 8), brings it back to the JIT kernels. The padded copy costs
+  // nothing extra: the input is reordered into the primitive's bf16 layout
+  // anyway, now into the interior of a zeroed buffer; backward-data's input
+  // gradient is cropped back out of the padded one.
+  void pad_explicitly(const Dims& x, const primitive_attr& attr) {
+    if (!std::is_same_v<P, ConvolutionPrimitives>) return;
+    for (const int64_t kept : {15, 8}) {
+      memory::dims l = {std::max<int64_t>(0, pad_l[0] - kept), std::max<int64_t>(0, pad_l[1] - kept)};
+      memory::dims r = {std::max<int64_t>(0, pad_r[0] - kept), std::max<int64_t>(0, pad_r[1] - kept)};
+      if (l == memory::dims{0, 0} && r == memory::dims{0, 0}) return;
+      const Dims xp = {x[0], x[1], x[2] + l[0] + r[0], x[3] + l[1] + r[1]};
+      const md_t src_p(xp, src_any.data_type(), tag::any);
+      const memory::dims pl = {pad_l[0] - l[0], pad_l[1] - l[1]}, pr = {pad_r[0] - r[0], pad_r[1] - r[1]};
+      auto desc = L.has_bias() ? typename P::forward::desc(prop_kind::forward_training, P::direct, src_p, weights_any,
+                                                           bias_md, dst_any, strides, dilates, pl, pr)
+                               : typename P::forward::desc(prop_kind::forward_training, P::direct, src_p, weights_any,
+                                                           dst_any, strides, dilates, pl, pr);
+      typename P::forward::primitive_desc pd;
+      try {
+        pd = typename P::forward::primitive_desc(desc, attr, cpu_engine());
+      } catch (const dnnl::error&) {
+        continue;
+      }
+      if (std::string(pd.impl_info_str()).find("gemm") != std::string::npos) continue;
+      fwd_pd = pd;
+      src_any = src_p;
+      diff_src_any = any_desc(xp);
+      pad_l = pl;
+      pad_r = pr;
+      pre_l = l;
+      pre_r = r;
+      return;
+    }
+  }
+
+  // The input in the layout `want`: as_layout, or with explicit padding zeros
+  // and then the input in the interior.
+  dnnl::memory source(const Tensor& x, const md_t& want, Tensor& buf, CachedReorder& reorder) {
+    if (!padded()) return as_layout(x, want, buf, reorder);
+    buf.ensure(want);
+    std::memset(buf.memory().get_data_handle(), 0, want.get_size());
+    reorder(x.memory(), interior(buf.memory()));
+    return buf.memory();
+  }
+  // The input's part of a padded buffer.
+  dnnl::memory interior(const dnnl::memory& m) const {
+    return dnnl::memory(m.get_desc().submemory_desc(in_md.dims(), {0, 0, pre_l[0], pre_l[1]}), cpu_engine(),
+                        m.get_data_handle());
+  }
+
   static primitive_attr attr_scratch_only() {
     primitive_attr a;
     a.set_scratchpad_mode(scratchpad_mode::user);
@@ -189,6 +250,7 @@ class ConvLikeKernel : public Kernel {
   md_t src_any, dst_any, diff_src_any, diff_dst_any, bias_md;
   md_t weights_any, diff_weights_any, weights_plain;  // the primitive's choice; the stored layout
   memory::dims strides, dilates, pad_l, pad_r;
+  memory::dims pre_l = {0, 0}, pre_r = {0, 0};  // explicit padding of the input (pad_explicitly)
   typename P::forward::primitive_desc fwd_pd;
   typename P::forward fwd;
   bool bwd_ready = false;

@@ -40,6 +40,9 @@ struct Case {
   json attrs;
   Shape input;
   bool relu = false;
+  // Padding beyond 15: oneDNN 2.6 would run it on gemm; the kernel pads the
+  // input explicitly so that it runs on the JIT kernels (conv_like_kernel.cpp).
+  bool explicit_padding = false;
 };
 
 std::vector<Case> cases() {
@@ -49,6 +52,9 @@ std::vector<Case> cases() {
       {"conv_no_bias_relu", "conv", {{"out", 16}, {"kernel", 1}, {"bias", false}}, {32, 8, 8}, true},
       {"deconv_stride2", "deconv", {{"out", 8}, {"kernel", 4}, {"stride", 2}, {"padding", 1}}, {16, 6, 7}},
       {"conv1d_causal", "conv1d", {{"out", 16}, {"kernel", 2}, {"dilation", 4}}, {16, 1, 40}},
+      {"conv_aspp_rate18", "conv", {{"out", 32}, {"kernel", 3}, {"dilation", 18}, {"bias", false}}, {32, 40, 44},
+       false, true},
+      {"conv_rate17_uneven", "conv", {{"out", 16}, {"kernel", 3}, {"dilation", 17}}, {16, 37, 30}, false, true},
   };
 }
 
@@ -93,6 +99,9 @@ TEST(Bf16Conv, EveryConvLikeKernelMatchesF32) {
     // It really ran in bf16: not bit-identical to f32, and oneDNN names a bf16 implementation.
     EXPECT_NE(f.out, b.out);
     EXPECT_NE(b.implementation.find("bf16"), std::string::npos) << b.implementation;
+    if (c.explicit_padding) {
+      EXPECT_EQ(b.implementation.find("gemm"), std::string::npos) << b.implementation;
+    }
   }
 }
 
