@@ -107,8 +107,9 @@ class ConvLikeKernel : public Kernel {
 
   md_t output_desc() const override { return fwd_pd.dst_desc(); }
   // Note: oneDNN 2.6 runs large-padding convs (dilation 8+ at 32-64 channels) on
-  // gemm in plain nchw. Padding explicitly to stay on the JIT kernels was tried
-  // and measured: no gain (gemm matches the JIT here), so it is not done.
+  // gemm in plain nchw. In f32, padding explicitly to stay on the JIT kernels
+  // was tried and measured: no gain (gemm matches the JIT there), so it is done
+  // in bf16 only, where it pays (pad_explicitly).
   std::string implementation() const override { return fwd_pd.impl_info_str(); }
 
   void forward(const Inputs& in, Tensor& out) override {

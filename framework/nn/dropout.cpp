@@ -1,5 +1,6 @@
 #include "nn/dropout.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -27,9 +28,10 @@ DropoutMask::DropoutMask(uint64_t seed, int64_t step, double p)
 
 // One hash gives the draws of four consecutive elements (16 bits each): p is
 // resolved to 1/65536, and the mask costs a quarter of the hashing.
+uint64_t DropoutMask::draws(uint64_t group) const { return mix64(key + (group + 1) * kGolden); }
+
 bool DropoutMask::keep(uint64_t index) const {
-  const uint64_t h = mix64(key + ((index >> 2) + 1) * kGolden);
-  return ((h >> (16 * (index & 3))) & 0xFFFF) >= threshold;
+  return ((draws(index >> 2) >> (16 * (index & 3))) & 0xFFFF) >= threshold;
 }
 
 Dropout::Dropout(const Attrs& a) {
@@ -72,10 +74,16 @@ class DropoutKernel : public Kernel {
     multipliers_.ensure(md_);
     float* k = multipliers_.data();
     float* y = out.data();
+    // One hash per four elements (DropoutMask::draws), not one per element.
+    const int64_t groups = (count + 3) / 4;
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) {
-      k[i] = m.keep(static_cast<uint64_t>(i)) ? scale : 0.f;
-      y[i] = x[i] * k[i];
+    for (int64_t g = 0; g < groups; ++g) {
+      const uint64_t h = m.draws(static_cast<uint64_t>(g));
+      const int64_t end = std::min(count, 4 * g + 4);
+      for (int64_t i = 4 * g, j = 0; i < end; ++i, ++j) {
+        k[i] = ((h >> (16 * j)) & 0xFFFF) >= m.threshold ? scale : 0.f;
+        y[i] = x[i] * k[i];
+      }
     }
   }
 

@@ -19,6 +19,9 @@ struct DropoutMask {
   DropoutMask(uint64_t seed, int64_t step, double p);
   // Whether element `index` (of the physical buffer) is kept.
   bool keep(uint64_t index) const;
+  // The draws of elements 4g … 4g+3, 16 bits each from the lowest: element
+  // 4g+j is kept when (draws(g) >> 16j) & 0xFFFF >= threshold (what keep() says).
+  uint64_t draws(uint64_t group) const;
 };
 
 class Dropout : public Layer {

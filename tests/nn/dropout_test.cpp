@@ -5,6 +5,7 @@
 
 #include "core/context.hpp"
 #include "core/error.hpp"
+#include "nn/dropout.hpp"
 #include "nn/graph.hpp"
 #include "nn/registry.hpp"
 #include "support/gradient_checker.hpp"
@@ -38,6 +39,19 @@ double fraction_differing(const std::vector<bool>& a, const std::vector<bool>& b
   size_t n = 0;
   for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
   return static_cast<double>(n) / static_cast<double>(a.size());
+}
+
+// The forward draws four elements per hash; its decisions must be exactly
+// DropoutMask::keep's, element by element, including a tail that is not a
+// multiple of four (plain layout: physical order is logical order).
+TEST(Dropout, ForwardKeepsExactlyWhatTheMaskSays) {
+  const Dims d{1, 3, 5, 7};  // 105 elements
+  Graph g = dropout_graph(d, 0.5, 3);
+  const std::vector<bool> kept = mask_at(g, ones(d), 4);
+  const auto* layer = dynamic_cast<const Dropout*>(g.nodes()[0].layer.get());
+  ASSERT_NE(layer, nullptr);
+  const DropoutMask m = layer->mask();
+  for (size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(kept[i], m.keep(i)) << i;
 }
 
 TEST(Dropout, KeepsAFractionOneMinusPScaledByItsInverse) {
