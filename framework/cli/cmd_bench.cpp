@@ -15,6 +15,7 @@
 #include "bench/memory_scenarios.hpp"
 #include "bench/planned_memory.hpp"
 #include "bench/reference_models.hpp"
+#include "bench/timing.hpp"
 #include "cli/commands.hpp"
 #include "cli/int_range.hpp"
 #include "core/context.hpp"
@@ -46,6 +47,7 @@ struct BenchArgs {
   std::string memory;       // --memory: multiscale, large or all
   std::string data;         // --data: the multiscale scenario's data config
   bool steps_given = false;
+  int rounds = 1;  // --rounds: atrous's timing and PyTorch's alternate this many times per model
 };
 
 // The model a benchmark runs (a reference model's name or a model file) and the batch
@@ -154,41 +156,99 @@ void run(BenchArgs& a) {
   std::vector<bench::BenchResult> results;
   for (const auto& name : a.models) {
     const bool is_file = is_model_file(name);
-    // PyTorch runs once per model, in f32: every precision's row is compared with it.
-    nlohmann::json torch;
-    for (Precision p : precisions) {
-      bench::BenchOptions o = a.options;
-      o.fuse = !a.no_fuse;
-      o.precision = p;
-      std::string label;
-      Graph g = load_bench_model(name, a.overrides, o, label);
-      fmt::print(stderr, "bench: {} ({}x{}x{}x{}, {}) ...\n", label, o.batch, g.shape("input").c, o.height, o.width,
-                 precision_name(p));
-      bench::InferenceMemory infer;
-      {
-        // On a copy that has not trained: the timed graph keeps its training buffers.
-        bench::BenchOptions copy_options = o;
-        std::string copy_label;
-        Graph copy = load_bench_model(name, a.overrides, copy_options, copy_label);
-        infer = bench::measure_inference_memory(copy, o);
+    // Per round: every precision's timing, then PyTorch's (in f32: every
+    // precision's row is compared with it). Alternating them, rather than timing
+    // all of one and then all of the other, keeps a machine whose speed drifts
+    // over minutes (a shared host) from skewing the ratio: each round gives one.
+    std::vector<std::vector<bench::BenchResult>> timed(precisions.size());
+    std::vector<nlohmann::json> torch_rounds;
+    std::string torch_error;
+    for (int round = 0; round < a.rounds; ++round) {
+      for (size_t pi = 0; pi < precisions.size(); ++pi) {
+        bench::BenchOptions o = a.options;
+        o.fuse = !a.no_fuse;
+        o.precision = precisions[pi];
+        std::string label;
+        // A fresh graph per round, so that no other graph's buffers are resident in its peak RSS.
+        Graph g = load_bench_model(name, a.overrides, o, label);
+        fmt::print(stderr, "bench: {} ({}x{}x{}x{}, {}){} ...\n", label, o.batch, g.shape("input").c, o.height,
+                   o.width, precision_name(o.precision),
+                   a.rounds > 1 ? fmt::format(", round {} of {}", round + 1, a.rounds) : "");
+        bench::InferenceMemory infer;
+        if (round == 0) {
+          // On a copy that has not trained: the timed graph keeps its training buffers.
+          bench::BenchOptions copy_options = o;
+          std::string copy_label;
+          Graph copy = load_bench_model(name, a.overrides, copy_options, copy_label);
+          infer = bench::measure_inference_memory(copy, o);
+        }
+        timed[pi].push_back(bench::run_benchmark(label, g, o));
+        if (round == 0) {
+          timed[pi].back().infer_rss = infer.rss;
+          timed[pi].back().largest_activation_bytes = infer.largest_activation_bytes;
+          timed[pi].back().parameter_bytes = infer.parameter_bytes;
+        }
       }
-      results.push_back(bench::run_benchmark(label, g, o));
-      results.back().infer_rss = infer.rss;
-      results.back().largest_activation_bytes = infer.largest_activation_bytes;
-      results.back().parameter_bytes = infer.parameter_bytes;
-      nlohmann::json j = results.back().to_json();
+      if (a.torch && !is_file && torch_error.empty()) {
+        std::string why;
+        auto t = bench::run_torch_reference(name, thread_count(), a.options.warmup, a.options.steps, &why);
+        if (t && t->contains("models") && !(*t)["models"].empty()) {
+          nlohmann::json r = (*t)["models"][0];
+          r["torch_version"] = (*t).value("torch_version", "");
+          torch_rounds.push_back(r);
+        } else {
+          torch_error = why.empty() ? "no result" : why;
+        }
+      }
+    }
+    for (size_t pi = 0; pi < precisions.size(); ++pi) {
+      // The first round's result (its memory figures and layers), with the rounds' median speeds.
+      bench::BenchResult r = timed[pi].front();
+      std::vector<double> train, infer, gflops, train_x, infer_x;
+      for (size_t k = 0; k < timed[pi].size(); ++k) {
+        const bench::BenchResult& t = timed[pi][k];
+        train.push_back(t.train_img_per_s);
+        infer.push_back(t.infer_img_per_s);
+        gflops.push_back(t.train_gflops_per_s);
+        if (k < torch_rounds.size()) {
+          train_x.push_back(t.train_img_per_s / torch_rounds[k]["train_img_per_s"].get<double>());
+          infer_x.push_back(t.infer_img_per_s / torch_rounds[k]["infer_img_per_s"].get<double>());
+        }
+      }
+      r.train_img_per_s = bench::median(train);
+      r.infer_img_per_s = bench::median(infer);
+      r.train_gflops_per_s = bench::median(gflops);
+      r.train_step_ms = 1000.0 * static_cast<double>(r.batch) / r.train_img_per_s;
+      r.infer_step_ms = 1000.0 * static_cast<double>(r.batch) / r.infer_img_per_s;
+      results.push_back(r);
+      nlohmann::json j = r.to_json();
+      j["rounds"] = a.rounds;
+      if (a.rounds > 1) {
+        j["train_img_per_s_rounds"] = train;
+        j["infer_img_per_s_rounds"] = infer;
+      }
       if (a.torch && is_file) {
         j["torch_error"] = "the PyTorch reference covers the built-in reference models only";
-      } else if (a.torch) {
-        if (torch.is_null()) {
-          std::string why;
-          auto t = bench::run_torch_reference(name, thread_count(), o.warmup, o.steps, &why);
-          if (t && t->contains("models") && !(*t)["models"].empty())
-            torch = {{"torch", (*t)["models"][0]}, {"torch_version", (*t).value("torch_version", "")}};
-          else
-            torch = {{"torch_error", why.empty() ? "no result" : why}};
+      } else if (a.torch && !torch_rounds.empty()) {
+        nlohmann::json t = torch_rounds.front();  // its peaks; the speeds below are the rounds' medians
+        std::vector<double> tt, ti;
+        for (const auto& x : torch_rounds) {
+          tt.push_back(x["train_img_per_s"].get<double>());
+          ti.push_back(x["infer_img_per_s"].get<double>());
         }
-        j.update(torch);
+        t["train_img_per_s"] = bench::median(tt);
+        t["infer_img_per_s"] = bench::median(ti);
+        j["torch"] = t;
+        j["torch_version"] = t.value("torch_version", "");
+        // The median of the rounds' ratios, each from one round's atrous and PyTorch timings.
+        j["train_x"] = bench::median(train_x);
+        j["infer_x"] = bench::median(infer_x);
+        if (a.rounds > 1) {
+          j["train_x_rounds"] = train_x;
+          j["torch"]["train_img_per_s_rounds"] = tt;
+        }
+      } else if (a.torch) {
+        j["torch_error"] = torch_error;
       }
       out["models"].push_back(j);
     }
@@ -219,15 +279,19 @@ void run(BenchArgs& a) {
                                    : std::string("-"));
     if (j.contains("torch")) {
       const double tt = j["torch"]["train_img_per_s"], ti = j["torch"]["infer_img_per_s"];
-      fmt::print(" {:>11.2f} {:>11.2f} {:>6.2f}x {:>6.2f}x", tt, ti, j["train_img_per_s"].get<double>() / tt,
-                 j["infer_img_per_s"].get<double>() / ti);
+      fmt::print(" {:>11.2f} {:>11.2f} {:>6.2f}x {:>6.2f}x", tt, ti, j["train_x"].get<double>(),
+                 j["infer_x"].get<double>());
     } else if (j.contains("torch_error")) {
       fmt::print("  torch: {}", j["torch_error"].get<std::string>());
     }
     fmt::print("\n");
   }
   if (a.torch)
-    fmt::print("(train x / infer x: atrous images/s divided by PyTorch's in f32, same models, threads and batch)\n");
+    fmt::print("(train x / infer x: atrous images/s divided by PyTorch's in f32, same models, threads and batch{})\n",
+               a.rounds > 1 ? fmt::format("; images/s are medians of {} rounds, each timing atrous then PyTorch, and "
+                                          "the ratios the medians of the rounds' ratios",
+                                          a.rounds)
+                            : "");
   print_memory(out["models"], a.torch);
   if (a.layers)
     for (const auto& r : results) print_layers(r);
@@ -434,6 +498,10 @@ void add_bench_command(CLI::App& app) {
       ->check(int_range(1, kMaxImageSide));
   sub->add_flag("--no-fuse", a.no_fuse, "Do not fuse ReLUs into convs and batch norms");
   sub->add_flag("--torch", a.torch, "Also run bench/torch_reference.py (PyTorch) on the same models");
+  sub->add_option("--rounds", a.rounds,
+                  "Time each model this many times, 1 to 20 (default 1), alternating with PyTorch (--torch): "
+                  "median images/s, and the median of the rounds' ratios, for machines whose speed drifts")
+      ->check(int_range(1, 20));
   sub->add_flag("--layers", a.layers, "Print the per-layer forward/backward times");
   sub->add_option("--precision", a.precisions,
                   "Compute format(s) of the convolutions: f32 (default), bf16, or f32,bf16 for one row of each")
