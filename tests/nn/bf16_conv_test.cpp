@@ -55,6 +55,8 @@ std::vector<Case> cases() {
       {"conv_aspp_rate18", "conv", {{"out", 32}, {"kernel", 3}, {"dilation", 18}, {"bias", false}}, {32, 40, 44},
        false, true},
       {"conv_rate17_uneven", "conv", {{"out", 16}, {"kernel", 3}, {"dilation", 17}}, {16, 37, 30}, false, true},
+      // ASPP at the end of a deep net: most taps fall in the padding.
+      {"conv_rate18_small_map", "conv", {{"out", 16}, {"kernel", 3}, {"dilation", 18}}, {16, 8, 8}},
   };
 }
 
