@@ -12,17 +12,11 @@ namespace {
 
 const std::string kSource = ATROUS_SOURCE_DIR;
 
-// The JSON document of a run whose stderr (progress lines) is mixed into `out`.
-nlohmann::json json_of(const std::string& out) {
-  const size_t at = out.find("\n{");
-  return nlohmann::json::parse(at == std::string::npos ? out : out.substr(at + 1));
-}
-
 TEST(BenchMemory, EachModelHasItsTrainingAndInferencePeakAndPlan) {
   const auto r = testing::run_atrous("bench --model dilated_segnet_w16 --batch 2 --height 16 --width 16 --warmup 0 "
                                      "--steps 1 --no-peak --threads 1 --format json");
   ASSERT_EQ(r.code, 0) << r.out;
-  const auto m = json_of(r.out)["models"].at(0);
+  const auto m = testing::json_after_progress(r.out)["models"].at(0);
   if (!m["rss_peak_reset"].get<bool>()) GTEST_SKIP() << "this kernel refuses /proc/self/clear_refs";
   EXPECT_GE(m["train_peak_rss_bytes"].get<int64_t>(), m["train_rss_base_bytes"].get<int64_t>()) << r.out;
   EXPECT_GE(m["infer_peak_rss_bytes"].get<int64_t>(), m["infer_rss_base_bytes"].get<int64_t>()) << r.out;
@@ -34,7 +28,7 @@ TEST(BenchMemory, MultiscaleTrainsEverySizeThroughOneGraphAndTheLargestAlone) {
                                      "--width 16 --steps 1 --threads 1 --format json --data " +
                                      kSource + "/configs/data/shapes_multiscale.yaml");
   ASSERT_EQ(r.code, 0) << r.out;
-  const auto j = json_of(r.out);
+  const auto j = testing::json_after_progress(r.out);
   ASSERT_EQ(j["scenarios"].size(), 2u) << r.out;
   const auto& multi = j["scenarios"][0];
   const auto& single = j["scenarios"][1];

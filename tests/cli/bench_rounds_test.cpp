@@ -11,11 +11,6 @@
 namespace atrous {
 namespace {
 
-nlohmann::json json_of(const std::string& out) {
-  const size_t at = out.find("\n{");
-  return nlohmann::json::parse(at == std::string::npos ? out : out.substr(at + 1));
-}
-
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
@@ -25,7 +20,7 @@ TEST(BenchRounds, ReportsEachRoundAndTheirMedian) {
   const auto r = testing::run_atrous("bench --model dilated_segnet_w16 --batch 2 --height 16 --width 16 --warmup 0 "
                                      "--steps 1 --no-peak --threads 1 --rounds 3 --format json");
   ASSERT_EQ(r.code, 0) << r.out;
-  const auto m = json_of(r.out)["models"].at(0);
+  const auto m = testing::json_after_progress(r.out)["models"].at(0);
   EXPECT_EQ(m["rounds"], 3);
   const auto train = m["train_img_per_s_rounds"].get<std::vector<double>>();
   const auto infer = m["infer_img_per_s_rounds"].get<std::vector<double>>();

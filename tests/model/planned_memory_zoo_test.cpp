@@ -11,10 +11,13 @@
 #include <filesystem>
 
 #include "model_test_util.hpp"
+#include "support/bitwise.hpp"
 #include "support/gradient_checker.hpp"
 
 namespace atrous {
 namespace {
+
+using testing::bitwise_equal;
 
 std::vector<std::string> zoo() { return testing::zoo_model_names(); }
 
@@ -40,10 +43,6 @@ Graph zoo_graph(const ResolvedModel& m, bool reuse) {
   g.fuse();
   g.init(11);
   return g;
-}
-
-bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 class PlannedMemory : public ::testing::TestWithParam<std::string> {};

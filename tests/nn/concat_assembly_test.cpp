@@ -11,10 +11,13 @@
 
 #include "nn/graph.hpp"
 #include "nn/registry.hpp"
+#include "support/bitwise.hpp"
 #include "support/gradient_checker.hpp"
 
 namespace atrous {
 namespace {
+
+using testing::bitwise_equal;
 
 using nlohmann::json;
 
@@ -44,10 +47,6 @@ Graph aspp_like(int64_t width, bool reuse, bool extra_reader = false) {
   g.fuse();
   g.init(3);
   return g;
-}
-
-bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 TEST(ConcatAssembly, InferenceCopiesEachBranchInAsItIsMadeWithTheSameBits) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include "atrous_paths.hpp"  // ATROUS_SOURCE_DIR, ATROUS_BINARY
 
@@ -28,5 +29,11 @@ inline CliOutcome run_atrous_env(const std::string& env, const std::string& args
 }
 
 inline CliOutcome run_atrous(const std::string& args) { return run_atrous_env("", args); }
+
+// The JSON document of a `--format json` run whose stderr (progress lines) is mixed into `out` before it.
+inline nlohmann::json json_after_progress(const std::string& out) {
+  const size_t at = out.find("\n{");
+  return nlohmann::json::parse(at == std::string::npos ? out : out.substr(at + 1));
+}
 
 }  // namespace atrous::testing
